@@ -1,0 +1,42 @@
+# MARC: two commands on a fresh clone.
+#   make app    set up, pull the data (from ../shared/data when present), open the app
+#   make test   set up and run the whole test suite (what CI runs)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+STAMP  := $(VENV)/.installed
+
+.PHONY: app test setup browser pull schema bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's chromium for the browser tests (Playwright cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core; fi; }
+
+pull: $(STAMP)
+	$(BIN)/marc pull
+
+app: $(STAMP) pull
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+schema: $(STAMP)
+	$(BIN)/marc schema --out docs
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_score.py
+
+clean:
+	rm -rf $(VENV) data/cache .pytest_cache .hypothesis

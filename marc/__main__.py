@@ -1,0 +1,3 @@
+from marc.cli import main
+
+main()

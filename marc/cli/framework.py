@@ -1,0 +1,70 @@
+"""``marc validate``, ``marc schema`` and ``marc score``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from marc import project
+from marc.cli import app
+from marc.errors import MarcError
+from marc.framework import IndexFile, PillarFile
+from marc.loader import load_framework
+
+console = Console(highlight=False)
+
+
+@app.command()
+def validate(path: Path = typer.Argument(None, help="Framework folder (default: indicators/)."),
+             panel: Optional[Path] = typer.Option(None, help="Also check variables against this panel (Parquet or CSV).")) -> None:
+    """Validate the framework YAML: every problem as file:line:column; exit 2 on error, 0 when valid."""
+    folder = path or project.default_framework_dir()
+    data = project.read_panel_file(panel) if panel else project.cached_panel()
+    fw = load_framework(folder, panel=data)
+    project.validate_hazards(folder)
+    n_expert = sum(i.kind == "expert" for i in fw.indicators)
+    checked = "checked against the data panel" if data is not None else "variables not checked: no data panel cached yet"
+    console.print(f"OK {folder}: {len(fw.indicators)} indicators ({n_expert} expert-coded) in {len(fw.components)} "
+                  f"components; framework {fw.digest}; {checked}.", markup=False)
+
+
+@app.command()
+def schema(out: Path = typer.Option(Path("docs"), help="Folder for framework.schema.json and index.schema.json.")) -> None:
+    """Write the JSON Schemas of the framework YAML, generated from the validating models."""
+    from marc.atomic import write_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, model in (("framework", PillarFile), ("index", IndexFile)):
+        sch = model.model_json_schema(by_alias=True)
+        sch["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        sch["title"] = f"MARC {name} file"
+        write_text(out / f"{name}.schema.json", json.dumps(sch, indent=2, ensure_ascii=False) + "\n", keep_backup=False)
+        console.print(f"wrote {out / f'{name}.schema.json'}", markup=False)
+
+
+@app.command("score")
+def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .xlsx or .parquet (by extension)."),
+              framework: Path = typer.Option(None, help="Framework folder (default: indicators/)."),
+              year: Optional[list[int]] = typer.Option(None, help="Edition year(s); default: the latest complete edition."),
+              all_years: bool = typer.Option(False, "--all-years", help="Score every edition of the framework."),
+              tidy: bool = typer.Option(False, help="Write the tidy indicator table instead of the wide view."),
+              panel: Optional[Path] = typer.Option(None, help="Use this tidy panel (Parquet/CSV) instead of the pulled data."),
+              mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
+    """Score the framework and write the results (wide view by default, or --tidy)."""
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".parquet"):
+        raise MarcError.single(out, "bad-extension", "--out must end in .csv, .xlsx or .parquet")
+    outcome = project.compute(framework or project.default_framework_dir(),
+                              years=None if all_years else (year or "latest"),
+                              panel=project.read_panel_file(panel) if panel else None, mirror=mirror)
+    table = outcome.results.indicators if tidy else outcome.table()
+    project.write_table(table, out)
+    latest = outcome.years[-1]
+    published = outcome.published_count(latest)
+    console.print(f"Scored {outcome.n_units} units, editions {outcome.years[0]}–{latest}: MARC readiness published for "
+                  f"{published} units in {latest}. Framework {outcome.results.framework_digest}. Wrote {out}.", markup=False)

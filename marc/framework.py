@@ -1,0 +1,263 @@
+"""The MARC framework schema: pydantic models for the indicator YAML.
+
+The framework *is* the method (after COINr's "log"): every choice that changes a score is declared
+here, so a score can always be regenerated and two frameworks compared.  The same models validate
+the YAML and generate the published JSON Schema (``marc schema``).
+
+Layout of a framework folder::
+
+    index.yaml            the index (MARC readiness): aggregation, coverage, editions, defaults, context
+    <pillar>.yaml         one file per pillar (or the governance component): ``pillar:`` + ``indicators:``
+                          and optional ``sub_pillars:`` for deeper trees
+    hazards.yaml          hazard layers, exposure and priority (validated by ``marc.hazards``)
+    expert/<id>.csv       expert-coded values for ``kind: expert`` indicators
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+Direction = Literal["higher_is_better", "lower_is_better"]
+Aggregation = Literal["arithmetic", "geometric", "harmonic"]
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+VARIABLE_PATTERN = r"^[a-z][a-z0-9_]*/[^\s]+$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- transforms
+class LogTransform(Strict):
+    offset: float = Field(0.0, description="Added before taking the natural log (log(x + offset)).")
+
+
+class PerTransform(Strict):
+    denominator: str = Field(..., pattern=VARIABLE_PATTERN, description="Panel variable to divide by, e.g. wdi/SP.POP.TOTL.")
+    scale: float = Field(1.0, gt=0, description="Multiply the ratio by this, e.g. 1e6 for 'per million'.")
+
+
+class ChangeTransform(Strict):
+    years: int = Field(..., ge=1, le=50, description="Change over this many years (value in year t against t - years).")
+    kind: Literal["percent", "absolute"] = "percent"
+
+
+class Transform(Strict):
+    """Exactly one of ``log``, ``per`` or ``change`` (or none at all)."""
+
+    log: LogTransform | None = None
+    per: PerTransform | None = None
+    change: ChangeTransform | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "Transform":
+        n = sum(x is not None for x in (self.log, self.per, self.change))
+        if n > 1:
+            raise PydanticCustomError("transform-conflict", "declare at most one of log, per, change")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "log" if self.log else "per" if self.per else "change" if self.change else "none"
+
+
+def _coerce_transform(value):
+    if value is None or value == "none":
+        return {}
+    if value == "log":
+        return {"log": {}}
+    return value
+
+
+# ------------------------------------------------------------------------ normalisation
+class Period(Strict):
+    start: int = Field(..., alias="from", ge=1900, le=2100)
+    end: int = Field(..., alias="to", ge=1900, le=2100)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _order(self) -> "Period":
+        if self.start > self.end:
+            raise PydanticCustomError("period-order", "reference period 'from' must not be after 'to'")
+        return self
+
+
+class Goalposts(Strict):
+    method: Literal["goalposts"]
+    min: float = Field(..., description="Value that scores 0 (or 100 when lower is better).")
+    max: float = Field(..., description="Value that scores 100 (or 0 when lower is better).")
+
+    @model_validator(mode="after")
+    def _order(self) -> "Goalposts":
+        if self.min >= self.max:
+            raise PydanticCustomError("goalposts-order", "goalposts need min < max (got min={min}, max={max})",
+                                      {"min": self.min, "max": self.max})
+        return self
+
+
+class MinMax(Strict):
+    method: Literal["minmax"]
+    reference: Period | None = Field(None, description="Reference period for min and max; default: each edition's cross-section.")
+
+
+class ZScore(Strict):
+    method: Literal["zscore"]
+    clip: float = Field(3.0, gt=0, description="z is clipped to ±clip and mapped linearly to 0–100.")
+    reference: Period | None = None
+
+
+class Rank(Strict):
+    method: Literal["rank"]
+
+
+class Percentile(Strict):
+    method: Literal["percentile"]
+
+
+class Target(Strict):
+    method: Literal["target"]
+    target: float = Field(..., description="Value that scores 100.")
+    worst: float = Field(..., description="Value that scores 0; the score is linear in between and capped.")
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "Target":
+        if self.target == self.worst:
+            raise PydanticCustomError("goalposts-order", "target and worst must differ")
+        return self
+
+
+Normalise = Annotated[Union[Goalposts, MinMax, ZScore, Rank, Percentile, Target], Field(discriminator="method")]
+
+
+class Outliers(Strict):
+    method: Literal["winsorise", "cap"]
+    lower: float | None = Field(None, description="winsorise: lower quantile (e.g. 0.025); cap: lowest value kept.")
+    upper: float | None = Field(None, description="winsorise: upper quantile (e.g. 0.975); cap: highest value kept.")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Outliers":
+        if self.lower is None and self.upper is None:
+            raise PydanticCustomError("outliers-empty", "give lower, upper or both")
+        if self.method == "winsorise":
+            for q in (self.lower, self.upper):
+                if q is not None and not 0 <= q <= 1:
+                    raise PydanticCustomError("out-of-range", "winsorise quantiles must lie in [0, 1]")
+        if self.lower is not None and self.upper is not None and self.lower >= self.upper:
+            raise PydanticCustomError("goalposts-order", "outliers need lower < upper")
+        return self
+
+
+class Missing(Strict):
+    policy: Literal["none", "carry_forward", "group_mean", "drop"] = "carry_forward"
+    max_years: int = Field(3, ge=0, le=30, description="carry_forward: oldest value used, in years before the edition's data year.")
+    group: Literal["region", "income_group"] = Field("region", description="group_mean: the grouping.")
+
+
+def _nonnegative_weight(value: float) -> float:
+    if value < 0:
+        raise PydanticCustomError("negative-weight", "weight {w} is negative; weights are relative and must be ≥ 0 (0 excludes)",
+                                  {"w": value})
+    return value
+
+
+# ---------------------------------------------------------------------------- indicators
+class Indicator(Strict):
+    id: str = Field(..., pattern=ID_PATTERN)
+    name: str
+    kind: Literal["data", "expert"] = "data"
+    source: str | None = Field(None, pattern=VARIABLE_PATTERN, description="Panel variable, dataset/code.")
+    expression: str | None = Field(None, description="Derived indicator: arithmetic over [dataset/code] variables and indicator ids.")
+    parent: str | None = Field(None, pattern=ID_PATTERN, description="Sub-pillar id; default: the file's pillar.")
+    unit: str = ""
+    direction: Direction
+    absent_means: float | None = Field(None, description="Value for a unit with no record (e.g. 0 GCF projects), unlike missing data.")
+    applies_to: str | None = Field(None, pattern=ID_PATTERN,
+                                   description="A true/false column of the country table (e.g. non_annex_i); elsewhere the "
+                                               "indicator is not applicable and leaves the mean without lowering coverage.")
+    transform: Transform = Field(default_factory=Transform)
+    normalise: Normalise | None = None
+    outliers: Outliers | None = None
+    missing: Missing | None = None
+    max_lag: int | None = Field(None, ge=0, le=50, description="Edition window: a score for year Y uses data dated in [Y - max_lag, Y].")
+    weight: float = 1.0
+    scale: dict[int, str] | None = Field(None, description="Expert indicators: the ordinal scale, level -> label.")
+    rationale: str = ""
+    caveat: str = ""
+    references: list[str] = Field(default_factory=list)
+
+    _w = field_validator("weight")(_nonnegative_weight)
+
+    @field_validator("transform", mode="before")
+    @classmethod
+    def _transform(cls, value):
+        return _coerce_transform(value)
+
+    @model_validator(mode="after")
+    def _sources(self) -> "Indicator":
+        if self.kind == "expert":
+            if not self.scale:
+                raise PydanticCustomError("expert-scale", "an expert indicator needs a 'scale' of ordinal levels")
+            if self.source or self.expression:
+                raise PydanticCustomError("expert-source", "an expert indicator reads indicators/expert/<id>.csv; remove source/expression")
+        else:
+            if (self.source is None) == (self.expression is None):
+                raise PydanticCustomError("source-or-expression", "give exactly one of 'source' or 'expression'")
+            if self.normalise is None:
+                raise PydanticCustomError("missing-key", "required key 'normalise' is missing")
+        if self.transform.log and self.absent_means is not None and self.absent_means + self.transform.log.offset <= 0:
+            raise PydanticCustomError("log-nonpositive", "log transform on data whose absent value ({v}) is not positive; add an offset",
+                                      {"v": self.absent_means})
+        return self
+
+
+# ---------------------------------------------------------------------------- components
+class Component(Strict):
+    id: str = Field(..., pattern=ID_PATTERN)
+    name: str
+    parent: str | None = Field(None, pattern=ID_PATTERN, description="Parent component; default: the index (or the file's pillar).")
+    weight: float = 1.0
+    aggregation: Aggregation = "arithmetic"
+    epsilon: float = Field(1.0, gt=0, description="Geometric/harmonic means: scores below epsilon count as epsilon.")
+    min_coverage: float = Field(0.5, ge=0, le=1, description="Publish only with at least this share of the children's weight present.")
+    max_imputed_share: float = Field(0.5, ge=0, le=1, description="Do not publish when more of the weight than this is imputed.")
+    description: str = ""
+
+    _w = field_validator("weight")(_nonnegative_weight)
+
+
+class PillarFile(Strict):
+    """One file per pillar, or for the cross-cutting governance component."""
+
+    pillar: Component
+    sub_pillars: list[Component] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(default_factory=list)
+    role: Literal["pillar", "governance"] = "pillar"
+
+
+class Defaults(Strict):
+    max_lag: int = Field(5, ge=0, le=50)
+    missing: Missing = Field(default_factory=Missing)
+
+
+class Editions(Strict):
+    first: int = Field(2010, ge=1900, le=2100)
+    last: int | None = Field(None, ge=1900, le=2100, description="Default: the latest year with data.")
+
+
+class ContextFlag(Strict):
+    id: str = Field(..., pattern=ID_PATTERN)
+    name: str
+    source: str | None = Field(None, pattern=VARIABLE_PATTERN)
+    column: str | None = Field(None, description="A column of the country table (region, income_group, ldc, sids, ...).")
+    rationale: str = ""
+
+
+class IndexFile(Strict):
+    index: Component
+    editions: Editions = Field(default_factory=Editions)
+    defaults: Defaults = Field(default_factory=Defaults)
+    context: list[ContextFlag] = Field(default_factory=list)
+    uncertainty: dict | None = Field(None, description="Uncertainty analysis settings (see marc.uncertainty).")

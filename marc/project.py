@@ -1,0 +1,152 @@
+"""The project's defaults and the whole pipeline, shared by the CLI and the app.
+
+``compute`` runs: framework → (pull if needed) → tidy panel → scores for every edition → hazard
+exposure, priority and context flags when ``hazards.yaml`` is present → one :class:`Outcome`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from marc.atomic import write_bytes
+from marc.engine import Results, score
+from marc.errors import MarcError
+from marc.loader import Framework, load_framework
+from marc.panel import validate_panel
+
+ROOT = Path(__file__).resolve().parent.parent
+#: an edition is "complete" when its total index coverage (the sum over units of the index's
+#: coverage where published) reaches this share of the best edition's
+COMPLETE_SHARE = 0.95
+
+
+def default_framework_dir() -> Path:
+    here = Path.cwd() / "indicators"
+    return here if (here / "index.yaml").exists() else ROOT / "indicators"
+
+
+def read_panel_file(path: Path) -> pd.DataFrame:
+    """A tidy panel from Parquet or CSV, validated (source = file name, row numbers in errors)."""
+    if not Path(path).exists():
+        raise MarcError.single(path, "not-found", "panel file does not exist")
+    df = pd.read_parquet(path) if str(path).endswith(".parquet") else pd.read_csv(path)
+    return validate_panel(df, origin=str(path))
+
+
+def cached_panel() -> pd.DataFrame | None:
+    """The processed panel if it is already built (no pulling, no building)."""
+    try:
+        from marc.panel import cached as _cached  # provided by the data build
+    except ImportError:
+        return None
+    return _cached()
+
+
+def load_data(mirror: Path | None = None, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Make sure the sources are in the cache (pulling from the mirror or the internet), then load
+    the tidy panel and the country table."""
+    from marc import sources
+    from marc.countries import country_table
+    from marc.panel import load_panel
+
+    sources.ensure(None, mirror=mirror, progress=progress)
+    return load_panel(), country_table()
+
+
+def validate_hazards(folder: Path) -> None:
+    path = Path(folder) / "hazards.yaml"
+    if path.exists() and importlib.util.find_spec("marc.hazards") is not None:
+        from marc.hazards import load_hazards
+
+        load_hazards(path)
+
+
+def latest_complete(results: Results) -> int:
+    """The latest edition whose published index coverage reaches COMPLETE_SHARE of the best edition's."""
+    comp = results.components
+    counts = comp[(comp["component"] == results.index_id) & comp["published"]].groupby("year")["coverage"].sum()
+    if counts.empty:
+        raise MarcError.single("scores", "no-scores", "no edition publishes any index score; check the data and coverage thresholds")
+    ok = counts[counts >= COMPLETE_SHARE * counts.max()]
+    return int(ok.index.max())
+
+
+@dataclass
+class Outcome:
+    framework: Framework
+    results: Results
+    years: list[int]
+    countries: pd.DataFrame | None = None
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def n_units(self) -> int:
+        return int(self.results.components["unit"].nunique())
+
+    def published_count(self, year: int) -> int:
+        c = self.results.components
+        return int(((c["component"] == self.results.index_id) & (c["year"] == year) & c["published"]).sum())
+
+    def table(self, year: int | None = None) -> pd.DataFrame:
+        """The wide view for the chosen editions, with names, ranks and percentiles."""
+        wide = self.results.wide()
+        wide = wide[wide["year"].isin([year] if year else self.years)].copy()
+        idx = self.results.index_id
+        grp = wide.groupby("year")[idx]
+        wide.insert(3, "rank", grp.rank(ascending=False, method="min"))
+        wide.insert(4, "percentile", grp.rank(pct=True) * 100)
+        wide.insert(5, "n_ranked", grp.transform("count"))
+        if self.countries is not None and "name" in self.countries.columns:
+            names = self.countries.set_index("unit")["name"]
+            wide.insert(1, "name", wide["unit"].map(names))
+        for extra in self.extra.values():
+            wide = wide.merge(extra, on=["unit", "year"], how="left")
+        return wide.sort_values(["year", "rank", "unit"], ignore_index=True)
+
+
+def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, panel: pd.DataFrame | None = None,
+            countries: pd.DataFrame | None = None, mirror: Path | None = None, progress: bool = True) -> Outcome:
+    """Run the pipeline. *years*: a list of editions, ``"latest"`` (latest complete), or None (all)."""
+    if panel is None:
+        panel, countries = load_data(mirror, progress)
+    fw = load_framework(framework_dir, panel=panel)
+    groups = countries.set_index("unit") if countries is not None else None
+    units = None
+    if countries is not None:  # score the countries we know (aggregates never reach here)
+        units = sorted(set(countries["unit"]) & set(panel["unit"]))
+    results = score(fw, panel, None, groups=groups, units=units)
+    if years == "latest":
+        chosen = [latest_complete(results)]
+    elif years is None:
+        chosen = sorted(results.components["year"].unique().tolist())
+    else:
+        chosen = sorted(int(y) for y in years)
+        have = set(results.components["year"].unique())
+        if not set(chosen) <= have:
+            raise MarcError.single(framework_dir / "index.yaml", "bad-edition",
+                                   f"edition(s) {sorted(set(chosen) - have)} are outside the framework's editions "
+                                   f"{min(have)}–{max(have)}")
+    return Outcome(framework=fw, results=results, years=chosen, countries=countries)
+
+
+def write_table(table: pd.DataFrame, out: Path) -> None:
+    """Write CSV, XLSX or Parquet atomically (the format chosen by extension)."""
+    import io
+
+    suffix = Path(out).suffix.lower()
+    buf = io.BytesIO()
+    if suffix == ".csv":
+        buf.write(table.to_csv(index=False).encode("utf-8"))
+    elif suffix == ".parquet":
+        table.to_parquet(buf, index=False)
+    elif suffix == ".xlsx":
+        with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
+            table.to_excel(xl, sheet_name="scores", index=False)
+    else:
+        raise MarcError.single(out, "bad-extension", "use .csv, .xlsx or .parquet")
+    write_bytes(out, buf.getvalue())

@@ -1,0 +1,78 @@
+"""The CLI: exit codes, no tracebacks, output formats."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from builders import make_panel, write_framework
+
+
+def marc(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "marc", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture
+def fixture_run(tmp_path):
+    fw = write_framework(tmp_path / "fw", {"p": [{"id": "a"}, {"id": "b"}]}, first=2002, last=2003)
+    panel = make_panel({"a": {("KEN", 2003): 30, ("NOR", 2003): 70, ("KEN", 2002): 20},
+                        "b": {("KEN", 2003): 50, ("NOR", 2003): 10}})
+    path = tmp_path / "panel.parquet"
+    panel.to_parquet(path)
+    return fw, path
+
+
+def test_validate_ok_exit_0(fixture_run):
+    fw, _ = fixture_run
+    run = marc("validate", fw)
+    assert run.returncode == 0, run.stderr
+    assert "OK" in run.stdout
+
+
+def test_validate_missing_folder_exit_2(tmp_path):
+    run = marc("validate", tmp_path / "nope")
+    assert run.returncode == 2 and "[not-found]" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet"])
+def test_score_writes_by_extension(fixture_run, tmp_path, ext):
+    fw, panel = fixture_run
+    out = tmp_path / f"scores.{ext}"
+    run = marc("score", "--framework", fw, "--panel", panel, "--year", 2003, "--out", out)
+    assert run.returncode == 0, run.stderr
+    table = {"csv": pd.read_csv, "xlsx": pd.read_excel, "parquet": pd.read_parquet}[ext](out)
+    row = table.set_index("unit").loc["KEN"]
+    assert row["readiness"] == pytest.approx(40) and row["rank"] == 1 and row["p"] == pytest.approx(40)
+
+
+def test_score_tidy_has_provenance(fixture_run, tmp_path):
+    fw, panel = fixture_run
+    out = tmp_path / "tidy.csv"
+    assert marc("score", "--framework", fw, "--panel", panel, "--all-years", "--tidy", "--out", out).returncode == 0
+    t = pd.read_csv(out)
+    row = t[(t.unit == "KEN") & (t.year == 2003) & (t.indicator == "a")].iloc[0]
+    assert row.raw_value == 30 and row.data_year == 2003 and row.source == "test"
+
+
+def test_score_bad_extension_and_bad_panel(fixture_run, tmp_path):
+    fw, panel = fixture_run
+    run = marc("score", "--framework", fw, "--panel", panel, "--out", tmp_path / "x.txt")
+    assert run.returncode == 2 and "[bad-extension]" in run.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("unit,year,variable,value,source\nKEN,2003,custom/a,lots,test\n")
+    run = marc("score", "--framework", fw, "--panel", bad, "--out", tmp_path / "x.csv")
+    assert run.returncode == 2 and "[non-numeric]" in run.stderr and "row 0" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_schema_written_and_matches_models(tmp_path):
+    run = marc("schema", "--out", tmp_path)
+    assert run.returncode == 0, run.stderr
+    schema = json.loads((tmp_path / "framework.schema.json").read_text())
+    assert "pillar" in schema["properties"] and "indicators" in schema["properties"]
+    ind = schema["$defs"]["Indicator"]
+    assert ind["additionalProperties"] is False and "direction" in ind["required"]
