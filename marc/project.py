@@ -78,10 +78,22 @@ def latest_complete(results: Results) -> int:
 
 @dataclass
 class Outcome:
+    """Everything one run produced: scores, and when hazards.yaml exists, exposure and priority.
+
+    ``hazard_table``: unit, year, one 0–100 column per hazard layer, component and ``exposure``;
+    ``priority``: unit, year, exposure, gap, priority, priority_class, quadrant;
+    ``context``: unit, year, conflict_affected, transition.
+    """
+
     framework: Framework
     results: Results
     years: list[int]
     countries: pd.DataFrame | None = None
+    panel: pd.DataFrame | None = None
+    hazards: object | None = None  # marc.hazards.HazardConfig
+    hazard_table: pd.DataFrame | None = None
+    priority: pd.DataFrame | None = None
+    context: pd.DataFrame | None = None
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
@@ -104,16 +116,56 @@ class Outcome:
         if self.countries is not None and "name" in self.countries.columns:
             names = self.countries.set_index("unit")["name"]
             wide.insert(1, "name", wide["unit"].map(names))
+        if self.priority is not None:
+            wide = wide.merge(self.priority, on=["unit", "year"], how="left")
+        if self.context is not None:
+            wide = _merge_asof_flags(wide, self.context)
         for extra in self.extra.values():
             wide = wide.merge(extra, on=["unit", "year"], how="left")
         return wide.sort_values(["year", "rank", "unit"], ignore_index=True)
 
 
+def _merge_asof_flags(wide: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+    """Attach the latest context flags dated at or before each row's year."""
+    if flags.empty:
+        return wide.assign(conflict_affected=pd.NA, transition=pd.NA)
+    f = flags.astype({"year": "int64"}).sort_values("year")
+    w = wide.astype({"year": "int64"}).reset_index().sort_values("year")
+    merged = pd.merge_asof(w, f, on="year", by="unit", direction="backward")
+    return merged.sort_values("index").drop(columns="index").reset_index(drop=True)
+
+
+def hazard_results(fw_dir: Path, results: Results, panel: pd.DataFrame, *, units_gdf=None,
+                   data_root: Path | None = None, engine: str = "local", progress=None):
+    """Build (or read from cache) the geospatial layers, then exposure, priority and context flags."""
+    from marc import boundaries, sources
+    from marc.hazards import build_hazards, context_flags, hazard_scores, load_hazards
+    from marc.hazards import priority as priority_of
+
+    config = load_hazards(Path(fw_dir) / "hazards.yaml")
+    if units_gdf is None:
+        units_gdf = boundaries.countries(sources.source_dir("natural_earth"))
+    rows = build_hazards(config, units_gdf, data_root or sources.cache_root(), engine=engine, progress=progress)
+    full = pd.concat([panel, rows], ignore_index=True) if len(rows) else panel
+    table = hazard_scores(config, full)
+    readiness = results.wide()
+    prio = priority_of(config, readiness, table[["unit", "year", "exposure"]])
+    return config, table, prio, context_flags(config, full)
+
+
 def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, panel: pd.DataFrame | None = None,
-            countries: pd.DataFrame | None = None, mirror: Path | None = None, progress: bool = True) -> Outcome:
-    """Run the pipeline. *years*: a list of editions, ``"latest"`` (latest complete), or None (all)."""
+            countries: pd.DataFrame | None = None, mirror: Path | None = None, progress: bool = True,
+            hazards: bool = True, units_gdf=None, engine: str = "local") -> Outcome:
+    """Run the pipeline. *years*: a list of editions, ``"latest"`` (latest complete), or None (all).
+
+    With *units_gdf* (a subnational boundary layer with a ``parent`` ISO3 column), subunits inherit
+    their country's indicators (flagged ``inherited``) and get their own hazard exposure: the view is
+    national readiness against subnational exposure.
+    """
     if panel is None:
         panel, countries = load_data(mirror, progress)
+    if units_gdf is not None:
+        panel, countries = inherit_national(panel, countries, units_gdf)
     fw = load_framework(framework_dir, panel=panel)
     groups = countries.set_index("unit") if countries is not None else None
     units = None
@@ -131,7 +183,29 @@ def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, pa
             raise MarcError.single(framework_dir / "index.yaml", "bad-edition",
                                    f"edition(s) {sorted(set(chosen) - have)} are outside the framework's editions "
                                    f"{min(have)}–{max(have)}")
-    return Outcome(framework=fw, results=results, years=chosen, countries=countries)
+    outcome = Outcome(framework=fw, results=results, years=chosen, countries=countries, panel=panel)
+    if hazards and (Path(framework_dir) / "hazards.yaml").exists():
+        outcome.hazards, outcome.hazard_table, outcome.priority, outcome.context = hazard_results(
+            framework_dir, results, panel, units_gdf=units_gdf, engine=engine)
+    return outcome
+
+
+def inherit_national(panel: pd.DataFrame, countries: pd.DataFrame | None, units_gdf) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Copy each country's panel rows to its subunits (source flagged ``inherited:<ISO3>``)."""
+    if "parent" not in units_gdf.columns:
+        raise MarcError.single("units", "missing-parent",
+                               "a subnational unit layer needs a parent column with each unit's ISO3 country code")
+    link = pd.DataFrame({"sub": units_gdf["unit"].astype(str), "unit": units_gdf["parent"].astype(str)})
+    rows = panel.merge(link, on="unit", how="inner")
+    rows["source"] = "inherited:" + rows["unit"].astype(str) + ":" + rows["source"].astype(str)
+    rows = rows.drop(columns="unit").rename(columns={"sub": "unit"})[panel.columns]
+    table = None
+    if countries is not None:
+        table = link.merge(countries, on="unit", how="left").drop(columns="unit").rename(columns={"sub": "unit"})
+        table["country"] = link["unit"].to_numpy()
+        if "name" in units_gdf.columns:
+            table["name"] = units_gdf["name"].astype(str).to_numpy()
+    return rows.reset_index(drop=True), table
 
 
 def write_table(table: pd.DataFrame, out: Path) -> None:

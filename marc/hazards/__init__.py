@@ -1,0 +1,19 @@
+"""Geospatial hazards: layer schema, zonal statistics, exposure, priority and context flags.
+
+Public API (called by ``marc score``, the app and ``marc hazards``)::
+
+    load_hazards(path) -> HazardConfig
+    build_hazards(config, units_gdf, data_root, engine="local", progress=None, *, cache_dir=None,
+                  use_cache=True, partitions=4) -> tidy panel rows (unit, year, variable="hazard/<id>", value, source)
+    hazard_scores(config, panel) -> DataFrame[unit, year, <layer ids> 0-100, <layer>_capped, <components>,
+                                              exposure, exposure_coverage, exposure_saturated]
+    priority(config, readiness_wide, exposure) -> DataFrame[unit, year, exposure, gap, priority, priority_class, quadrant]
+    context_flags(config, panel) -> DataFrame[unit, year, conflict_affected, transition]
+"""
+
+from marc.hazards.build import build_hazards, input_hash
+from marc.hazards.combine import context_flags, hazard_scores, priority
+from marc.hazards.schema import HazardConfig, Layer, json_schema, load_hazards
+
+__all__ = ["HazardConfig", "Layer", "build_hazards", "context_flags", "hazard_scores", "input_hash",
+           "json_schema", "load_hazards", "priority"]

@@ -1,0 +1,307 @@
+"""The hazard-layer schema (``indicators/hazards.yaml``): pydantic models with located errors.
+
+A layer is either a **panel** layer (a variable already in the tidy panel, e.g. INFORM's modelled
+hazard scores) or a **geospatial** layer built by :func:`marc.hazards.build.build_hazards` from a
+raster or a vector source.  ``exposure`` combines layers grouped into components, ``priority`` sets
+exposure against the readiness gap, ``quadrant`` declares the matrix lines and ``context`` the flags.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from marc import yamlio
+
+ID = r"^[a-z][a-z0-9_]*$"
+VARIABLE = r"^[a-z][a-z0-9_]*/[^\s]+$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class FileRef(Strict):
+    """A file inside a source folder laid out like the mirror: ``<data_root>/<dataset>/<file>``."""
+
+    dataset: str = Field(..., description="Source id (folder name), e.g. gpw_v4_popcount_2020_1deg.")
+    file: str = Field(..., description="Path inside the source folder; zip:// paths are allowed for OGR files.")
+    crs: str | None = Field(None, description="CRS to assume when the file declares none (e.g. EPSG:4326).")
+
+
+class RasterSource(FileRef):
+    kind: Literal["raster"] = "raster"
+    variable: str | None = Field(None, description="NetCDF variable name (NetCDF files only).")
+    band: int = Field(1, ge=1, description="Band (GeoTIFF) or 1-based index along the first dimension (NetCDF).")
+
+
+class CsvSource(FileRef):
+    kind: Literal["csv"] = "csv"
+    lat: str = "latitude"
+    lon: str = "longitude"
+    year: str | None = Field(None, description="Column holding the year (or a date: its year is used).")
+    encoding: str = "utf-8"
+    sep: str = ","
+    sheet: str | None = Field(None, description="Worksheet name when the file is .xls/.xlsx.")
+    skiprows: int = Field(0, ge=0, description="Rows to skip above the header.")
+
+
+class TracksSource(FileRef):
+    """IBTrACS-style NetCDF: (storm, time) arrays of lat/lon/time, radii with a quadrant dimension."""
+
+    kind: Literal["tracks"] = "tracks"
+    storm_id: str = "sid"
+    time: str = "iso_time"
+    lat: str = "lat"
+    lon: str = "lon"
+    fields: list[str] = Field(default_factory=list, description="Extra (storm, time) variables to read for filters.")
+
+
+class OgrSource(FileRef):
+    kind: Literal["ogr"] = "ogr"
+    layer: str | None = None
+    year: str | None = None
+
+
+class Filter(Strict):
+    """Keep rows whose ``field`` satisfies every comparison given."""
+
+    field: str
+    eq: str | float | None = None
+    ne: str | float | None = None
+    lt: float | None = None
+    le: float | None = None
+    gt: float | None = None
+    ge: float | None = None
+    in_: list[str | float] | None = Field(None, alias="in")
+
+    @model_validator(mode="after")
+    def _some(self) -> "Filter":
+        if all(getattr(self, k) is None for k in ("eq", "ne", "lt", "le", "gt", "ge", "in_")):
+            raise PydanticCustomError("empty-filter", "a filter needs at least one of eq, ne, lt, le, gt, ge, in")
+        return self
+
+
+class Radius(Strict):
+    """A buffer distance, fixed or read from attribute(s)."""
+
+    distance: float | None = Field(None, gt=0, description="Fixed distance in `units`.")
+    field: str | None = Field(None, description="Attribute holding the distance (per point).")
+    quadrants: str | None = Field(None, description="Variable with a quadrant dimension (NE, SE, SW, NW), e.g. usa_r34.")
+    units: Literal["m", "km", "nmi"] = "km"
+
+    @model_validator(mode="after")
+    def _one(self) -> "Radius":
+        if sum(x is not None for x in (self.distance, self.field, self.quadrants)) != 1:
+            raise PydanticCustomError("radius-choice", "give exactly one of distance, field, quadrants")
+        return self
+
+    @property
+    def factor(self) -> float:
+        return {"m": 1.0, "km": 1000.0, "nmi": 1852.0}[self.units]
+
+
+class Swath(Strict):
+    """Per-storm wind swaths: radii around track points, joined along each track, unioned per storm."""
+
+    radius: Radius
+    join_track: bool = Field(True, description="Join consecutive points' footprints by their convex hull.")
+
+
+class TimeSpec(Strict):
+    per: Literal["year", "decade", "window"] = "window"
+    window: tuple[int, int] | None = Field(None, description="Inclusive [first, last] year.")
+    aggregate: Literal["mean", "sum", "max"] = Field(
+        "mean", description="With per: window, how yearly values combine (years without events count as 0).")
+    max_age: int = Field(10, ge=0, description="Years a value stays current when scoring later years.")
+
+    @model_validator(mode="after")
+    def _order(self) -> "TimeSpec":
+        if self.window and self.window[0] > self.window[1]:
+            raise PydanticCustomError("window-order", "window must be [first, last] with first <= last")
+        return self
+
+
+class Statistic(Strict):
+    """The zonal statistic.  Raster layers: mean, max, sum, area_share_above.  Footprint layers
+    (buffers, swaths, polygons): population_exposed, population_share, area_share.  Point layers
+    without a buffer: count, count_distinct (of `field`)."""
+
+    kind: Literal["mean", "max", "sum", "area_share_above", "population_exposed", "population_share",
+                  "area_share", "count", "count_distinct"]
+    threshold: float | None = None
+    field: str | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> "Statistic":
+        if self.kind == "area_share_above" and self.threshold is None:
+            raise PydanticCustomError("missing-threshold", "area_share_above needs a threshold")
+        if self.kind == "count_distinct" and not self.field:
+            raise PydanticCustomError("missing-field", "count_distinct needs the field to count, e.g. disasterno")
+        return self
+
+
+class Normalise(Strict):
+    method: Literal["goalposts"] = "goalposts"
+    min: float
+    max: float
+    direction: Literal["higher_is_more_exposed", "lower_is_more_exposed"] = "higher_is_more_exposed"
+
+    @model_validator(mode="after")
+    def _order(self) -> "Normalise":
+        if not self.max > self.min:
+            raise PydanticCustomError("goalposts-order", "goalposts need max > min")
+        return self
+
+
+class Layer(Strict):
+    id: str = Field(..., pattern=ID)
+    label: str
+    enabled: bool = True
+    component: str | None = Field(None, pattern=ID, description="Exposure component; none = shown beside, not scored.")
+    weight: float = Field(1.0, ge=0, description="Weight inside its component.")
+    variable: str | None = Field(None, pattern=VARIABLE, description="Panel variable (panel layers only).")
+    source: RasterSource | CsvSource | TracksSource | OgrSource | None = Field(None, discriminator="kind")
+    filters: list[Filter] = Field(default_factory=list)
+    buffer: Radius | None = None
+    swath: Swath | None = None
+    unassigned_points: Literal["drop", "nearest"] = Field(
+        "drop", description="Points outside every unit: drop them, or give them to the nearest unit within snap_km.")
+    snap_km: float = Field(0.0, ge=0)
+    statistic: Statistic | None = None
+    time: TimeSpec = TimeSpec()
+    transform: Literal["none", "log1p", "sqrt"] = "none"
+    normalise: Normalise
+    caveat: str | None = None
+    citation: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Layer":
+        if (self.variable is None) == (self.source is None):
+            raise PydanticCustomError("layer-source", "give either `variable` (panel layer) or `source` (geospatial layer)")
+        if self.source is not None and self.statistic is None:
+            raise PydanticCustomError("missing-statistic", "a geospatial layer needs a `statistic`")
+        if self.buffer and self.swath:
+            raise PydanticCustomError("buffer-and-swath", "declare buffer or swath, not both")
+        if self.swath and not isinstance(self.source, TracksSource):
+            raise PydanticCustomError("swath-needs-tracks", "swath applies to a tracks source")
+        st = self.statistic.kind if self.statistic else None
+        footprint = bool(self.buffer or self.swath) or isinstance(self.source, OgrSource)
+        if isinstance(self.source, RasterSource) and st not in ("mean", "max", "sum", "area_share_above"):
+            raise PydanticCustomError("bad-statistic", f"raster layers take mean, max, sum or area_share_above, not {st}")
+        if st in ("population_exposed", "population_share", "area_share") and not footprint:
+            raise PydanticCustomError("bad-statistic", f"{st} needs a footprint: a buffer, a swath or a polygon source")
+        if st in ("count", "count_distinct") and (footprint or isinstance(self.source, RasterSource)):
+            raise PydanticCustomError("bad-statistic", f"{st} counts points: use a csv or tracks source without buffer")
+        return self
+
+    @property
+    def panel_variable(self) -> str:
+        return self.variable or f"hazard/{self.id}"
+
+
+class Population(FileRef):
+    """The population grid used by population_exposed / population_share."""
+
+    kind: Literal["raster"] = "raster"
+    variable: str | None = None
+    band: int = 1
+
+
+class Exposure(Strict):
+    combine: Literal["arithmetic", "geometric", "max", "inform"] = "arithmetic"
+    components: dict[str, float] = Field(..., min_length=1)
+    epsilon: float = Field(1.0, gt=0, description="Added before a geometric mean so a 0 does not zero everything.")
+    min_coverage: float = Field(0.5, ge=0, le=1, description="Share of component weight needed to publish exposure.")
+
+    @field_validator("components")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        for k, w in value.items():
+            if w < 0:
+                raise PydanticCustomError("negative-weight", f"component {k!r} has a negative weight ({w}); use 0 to exclude")
+        if not any(w > 0 for w in value.values()):
+            raise PydanticCustomError("zero-weights", "at least one component needs a positive weight")
+        return value
+
+
+class Priority(Strict):
+    gap_of: list[str] = Field(["adaptation", "response"], min_length=1)
+    method: Literal["gap_product", "geometric", "bivariate"] = "geometric"
+    breaks: tuple[float, float] = Field((100 / 3, 200 / 3), description="Class breaks (0-100) for the 3x3 classes.")
+    align: Literal["latest", "asof"] = Field(
+        "latest", description="latest: each readiness year meets the latest exposure; asof: exposure dated <= that year.")
+
+    @model_validator(mode="after")
+    def _breaks(self) -> "Priority":
+        if not 0 < self.breaks[0] < self.breaks[1] < 100:
+            raise PydanticCustomError("breaks-order", "breaks must be two increasing values strictly between 0 and 100")
+        return self
+
+
+class Quadrant(Strict):
+    exposure: Literal["median"] | float = "median"
+    readiness: Literal["median"] | float = "median"
+
+
+class ConflictFlag(Strict):
+    variable: str = Field("ucdp/active_conflict", pattern=VARIABLE)
+    years: int = Field(5, ge=1, description="Active conflict in any of the last N years (including this one).")
+
+
+class TransitionFlag(Strict):
+    ended_variable: str = Field("pko/years_since_end", pattern=VARIABLE)
+    host_variable: str = Field("pko/host", pattern=VARIABLE)
+    years: int = Field(5, ge=0, description="A UN peace operation ended within N years and none is active.")
+
+
+class Context(Strict):
+    conflict_affected: ConflictFlag = ConflictFlag()
+    transition: TransitionFlag = TransitionFlag()
+
+
+class HazardConfig(Strict):
+    population: Population | None = None
+    layers: list[Layer] = Field(..., min_length=1)
+    exposure: Exposure
+    priority: Priority = Priority()
+    quadrant: Quadrant = Quadrant()
+    context: Context = Context()
+
+    @model_validator(mode="after")
+    def _refs(self) -> "HazardConfig":
+        ids = [layer.id for layer in self.layers]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise PydanticCustomError("duplicate-id", f"layer ids repeat: {dup}")
+        used = {layer.component for layer in self.layers if layer.enabled and layer.component}
+        unknown = sorted(set(self.exposure.components) - used)
+        if unknown:
+            raise PydanticCustomError("unknown-component",
+                                      f"exposure components {unknown} have no enabled layer (known: {sorted(used)})")
+        needs_pop = any(layer.enabled and layer.statistic and layer.statistic.kind.startswith("population")
+                        for layer in self.layers)
+        if needs_pop and self.population is None:
+            raise PydanticCustomError("missing-population", "population_* statistics need a top-level `population:` grid")
+        return self
+
+    @property
+    def enabled(self) -> list[Layer]:
+        return [layer for layer in self.layers if layer.enabled]
+
+    @property
+    def geospatial(self) -> list[Layer]:
+        return [layer for layer in self.enabled if layer.source is not None]
+
+
+def load_hazards(path: Path | str) -> HazardConfig:
+    """Read and validate a hazards YAML file (errors carry file:line:column)."""
+    return yamlio.parse_model(yamlio.read(path), HazardConfig)
+
+
+def json_schema() -> dict:
+    """The JSON Schema of hazards.yaml (docs/hazards.schema.json)."""
+    return HazardConfig.model_json_schema()
