@@ -20,3 +20,22 @@ def mirror() -> Path:
     if not (MIRROR / "SOURCES.md").exists():
         pytest.skip(f"integration data mirror not found at {MIRROR} (set MARC_TEST_MIRROR)")
     return MIRROR
+
+
+@pytest.fixture(scope="session")
+def real_data(mirror, tmp_path_factory) -> Path:
+    """A data cache filled from the mirror by ``marc pull`` (as ``make app`` does), private to the session."""
+    from marc import sources
+
+    root = tmp_path_factory.mktemp("marc-data")
+    os.environ["MARC_DATA_DIR"] = str(root)
+    sources.ensure(None, mirror=mirror, progress=False)
+    return root
+
+
+@pytest.fixture(scope="session")
+def real_outcome(real_data):
+    """The default framework scored on the real data, latest complete edition (computed once)."""
+    from marc import project
+
+    return project.compute(REPO / "indicators", years="latest", progress=False)

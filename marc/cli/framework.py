@@ -34,12 +34,15 @@ def validate(path: Path = typer.Argument(None, help="Framework folder (default: 
 
 
 @app.command()
-def schema(out: Path = typer.Option(Path("docs"), help="Folder for framework.schema.json and index.schema.json.")) -> None:
-    """Write the JSON Schemas of the framework YAML, generated from the validating models."""
+def schema(out: Path = typer.Option(Path("docs"), help="Folder for the *.schema.json files.")) -> None:
+    """Write the JSON Schemas of the framework, hazards and sources YAML, generated from the validating models."""
     from marc.atomic import write_text
 
     out.mkdir(parents=True, exist_ok=True)
-    for name, model in (("framework", PillarFile), ("index", IndexFile)):
+    from marc.hazards.schema import HazardConfig
+    from marc.sources import Registry
+
+    for name, model in (("framework", PillarFile), ("index", IndexFile), ("hazards", HazardConfig), ("sources", Registry)):
         sch = model.model_json_schema(by_alias=True)
         sch["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         sch["title"] = f"MARC {name} file"
@@ -54,14 +57,31 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
               all_years: bool = typer.Option(False, "--all-years", help="Score every edition of the framework."),
               tidy: bool = typer.Option(False, help="Write the tidy indicator table instead of the wide view."),
               panel: Optional[Path] = typer.Option(None, help="Use this tidy panel (Parquet/CSV) instead of the pulled data."),
-              mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
-    """Score the framework and write the results (wide view by default, or --tidy)."""
+              mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from."),
+              units: Optional[Path] = typer.Option(None, help="Subnational boundary file (any OGR format); default: countries."),
+              id_field: str = typer.Option("unit", help="--units: the field with each unit's id."),
+              parent_field: str = typer.Option("parent", help="--units: the field with each unit's ISO3 country."),
+              name_field: Optional[str] = typer.Option(None, help="--units: the field with each unit's name."),
+              no_hazards: bool = typer.Option(False, "--no-hazards", help="Skip exposure and priority.")) -> None:
+    """Score the framework and write the results (wide view by default, or --tidy).
+
+    With --units, each subunit inherits its country's indicators (flagged inherited) and gets its own
+    hazard exposure: national readiness against subnational exposure.
+    """
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".parquet"):
         raise MarcError.single(out, "bad-extension", "--out must end in .csv, .xlsx or .parquet")
+    units_gdf = None
+    if units is not None:
+        from marc.boundaries import load_units
+
+        units_gdf = load_units(units, id_field, name_field=name_field, parent_field=parent_field)
     outcome = project.compute(framework or project.default_framework_dir(),
                               years=None if all_years else (year or "latest"),
-                              panel=project.read_panel_file(panel) if panel else None, mirror=mirror)
+                              panel=project.read_panel_file(panel) if panel else None, mirror=mirror,
+                              units_gdf=units_gdf, hazards=not no_hazards and panel is None)
+    if units_gdf is not None:
+        console.print("Subnational view: national readiness (inherited) against subnational exposure.", markup=False)
     table = outcome.results.indicators if tidy else outcome.table()
     project.write_table(table, out)
     latest = outcome.years[-1]
