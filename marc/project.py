@@ -39,12 +39,13 @@ def read_panel_file(path: Path) -> pd.DataFrame:
 
 
 def cached_panel() -> pd.DataFrame | None:
-    """The processed panel if it is already built (no pulling, no building)."""
-    try:
-        from marc.panel import cached as _cached  # provided by the data build
-    except ImportError:
+    """The processed panel when the data have been pulled and built once (no pulling, no first build)."""
+    from marc.panel import PROCESSED_DIR, load_panel
+    from marc.sources import cache_root
+
+    if not any((cache_root() / PROCESSED_DIR).glob("panel-*.parquet")):
         return None
-    return _cached()
+    return load_panel()
 
 
 def load_data(mirror: Path | None = None, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:

@@ -104,14 +104,27 @@ def test_broken_file_gives_one_located_error(tmp_path, case):
     assert p.message and "Traceback" not in p.message
 
 
-@pytest.mark.parametrize("case", ["duplicate_key.yaml", "unknown_key_indicator.yaml", "expression_syntax.yaml",
-                                  "negative_weight_indicator.yaml"])
-def test_cli_validate_exits_2_with_located_message(tmp_path, case):
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_cli_validate_exits_2_with_one_located_message(tmp_path, case, monkeypatch, capsys):
+    from marc.cli import main
+
     folder, target = _framework_with(tmp_path, case)
+    monkeypatch.setattr(sys, "argv", ["marc", "validate", str(folder)])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    file, line, column, code = EXPECTED[case]
+    located = [ln for ln in err.splitlines() if ": [" in ln]
+    assert len(located) == 1 and f"{file or target}:{line}:{column}: [{code}]" in located[0], err
+    assert "Traceback" not in err
+
+
+def test_cli_validate_in_a_subprocess_prints_no_traceback(tmp_path):
+    folder, target = _framework_with(tmp_path, "duplicate_key.yaml")
     run = subprocess.run([sys.executable, "-m", "marc", "validate", str(folder)], capture_output=True, text=True)
     assert run.returncode == 2
-    file, line, column, code = EXPECTED[case]
-    assert f"{target}:{line}:{column}: [{code}]" in run.stderr
+    assert f"{target}:5:3: [duplicate-key]" in run.stderr
     assert "Traceback" not in run.stderr + run.stdout
 
 
