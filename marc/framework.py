@@ -255,9 +255,65 @@ class ContextFlag(Strict):
     rationale: str = ""
 
 
+# --------------------------------------------------------------------------- uncertainty
+class WeightUncertainty(Strict):
+    """How weights are drawn in each replication (weights stay relative; 0 stays 0)."""
+
+    method: Literal["perturb", "dirichlet"] = Field(
+        "perturb", description="perturb: each weight × U(1 − range, 1 + range); dirichlet: the siblings' weight shares "
+                               "~ Dirichlet(concentration × declared shares).")
+    range: float = Field(0.25, ge=0, lt=1, description="perturb: relative half-width (0.25 = ±25%); 0 keeps the declared weights.")
+    concentration: float = Field(50.0, gt=0, description="dirichlet: larger is tighter around the declared shares.")
+    levels: Literal["indicators", "components", "all"] = Field("all", description="Which weights are drawn.")
+
+
+class MeasurementError(Strict):
+    """Measurement error where the source publishes standard errors (the WGI ``<variable>.se``)."""
+
+    enabled: bool = True
+    suffix: str = Field(".se", description="Standard errors are read from the panel variable <source><suffix> when present.")
+    variables: dict[str, str] = Field(default_factory=dict,
+                                      description="Explicit map indicator id -> panel variable holding its standard error.")
+
+
+class SobolSettings(Strict):
+    n: int = Field(1024, ge=16, le=65536, description="Base sample N (a power of 2); first and total order cost N(G + 2) runs.")
+    resamples: int = Field(100, ge=10, le=10000, description="Bootstrap resamples for the confidence intervals.")
+    confidence: float = Field(0.95, gt=0, lt=1)
+
+
+NormalisationAlternative = Literal["declared", "minmax", "zscore", "rank", "percentile"]
+AggregationAlternative = Literal["declared", "arithmetic", "geometric", "harmonic"]
+MissingAlternative = Literal["declared", "none", "carry_forward", "group_mean", "drop"]
+
+
+class Uncertainty(Strict):
+    """The ``uncertainty:`` block of index.yaml: the alternatives sampled by ``marc uncertainty``.
+
+    Every replication draws one value of each: weights, a normalisation method, an aggregation
+    method, a missing-data policy, the set of indicators, and measurement error. An alternative
+    list of ``[declared]`` (and range 0, exclusion 0, measurement error off) reproduces the
+    published scores in every replication.
+    """
+
+    replications: int = Field(1000, ge=1, le=100000, description="Monte Carlo replications.")
+    seed: int = Field(20240601, ge=0, description="Random seed: the same seed gives the same output.")
+    weights: WeightUncertainty = Field(default_factory=WeightUncertainty)
+    normalisation: list[NormalisationAlternative] = Field(
+        default_factory=lambda: ["declared", "minmax", "zscore"], min_length=1,
+        description="Alternatives for every data indicator (minmax/zscore over each edition's cross-section, zscore clipped at ±3).")
+    aggregation: list[AggregationAlternative] = Field(default_factory=lambda: ["declared", "geometric"], min_length=1)
+    aggregation_levels: Literal["index", "all"] = Field("index", description="Components whose aggregation is sampled.")
+    missing: list[MissingAlternative] = Field(default_factory=lambda: ["declared", "none", "group_mean"], min_length=1,
+                                              description="Missing-data policies for every data indicator.")
+    exclusion: float = Field(0.1, ge=0, lt=1, description="Probability that each indicator is left out of a replication.")
+    measurement_error: MeasurementError = Field(default_factory=MeasurementError)
+    sobol: SobolSettings = Field(default_factory=SobolSettings)
+
+
 class IndexFile(Strict):
     index: Component
     editions: Editions = Field(default_factory=Editions)
     defaults: Defaults = Field(default_factory=Defaults)
     context: list[ContextFlag] = Field(default_factory=list)
-    uncertainty: dict | None = Field(None, description="Uncertainty analysis settings (see marc.uncertainty).")
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty, description="Uncertainty analysis settings (see marc.uncertainty).")

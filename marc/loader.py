@@ -19,7 +19,8 @@ import pandas as pd
 from marc import expression, yamlio
 from marc.errors import MarcError, Problem
 from marc.evidence import read_custom, read_expert
-from marc.framework import Component, ContextFlag, Defaults, Editions, Indicator, IndexFile, Missing, PillarFile
+from marc.framework import (Component, ContextFlag, Defaults, Editions, Indicator, IndexFile, Missing, PillarFile,
+                            Uncertainty)
 
 #: Dataset prefixes a variable may use; each is produced by a reader in ``marc.readers`` (or is the
 #: hazard pipeline, an expert CSV or a user's custom CSV).
@@ -39,7 +40,7 @@ class Framework:
     editions: Editions
     defaults: Defaults
     context: list[ContextFlag]
-    uncertainty: dict | None
+    uncertainty: Uncertainty
     components: dict[str, Component]
     roles: dict[str, str]
     indicators: list[Indicator]

@@ -24,8 +24,7 @@ SIGN_PAIRS = {
     "gcf_readiness_grants": ("THA", "CHN"),
     "gcf_direct_access": ("BGD", "AFG"),
     "voice_accountability": ("NOR", "PRK"),
-    "control_of_corruption": ("DNK", "SOM"),
-    "rule_of_law": ("FIN", "VEN"),
+    "rule_of_law_integrity": ("FIN", "VEN"),
 }
 
 

@@ -69,7 +69,9 @@ def test_default_framework_is_valid():
     assert fw.roles["governance"] == "governance"
     for pillar in fw.pillars + ["governance"]:
         data = [i for i in fw.indicators if fw.parents[i.id] == pillar and i.kind == "data"]
-        assert 3 <= len(data) <= 6, pillar
+        # governance: voice and accountability, and rule of law with control of corruption merged
+        # into one measure because they correlate at r = 0.94 (marc audit)
+        assert (2 if pillar == "governance" else 3) <= len(data) <= 6, pillar
         assert any(i.kind == "expert" for i in fw.indicators if fw.parents[i.id] == pillar)
     for ind in fw.indicators:
         assert ind.rationale.strip() and ind.references, ind.id

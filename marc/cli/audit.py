@@ -1,0 +1,160 @@
+"""``marc audit`` (coherence checks) and ``marc uncertainty`` (rank intervals, Sobol' indices)."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from marc import project
+from marc.atomic import write_bytes
+from marc.cli import app
+from marc.errors import MarcError
+
+console = Console(highlight=False)
+
+
+def _outcome(framework: Optional[Path], year: Optional[int], mirror: Optional[Path]):
+    panel, countries = project.load_data(mirror)
+    outcome = project.compute(framework or project.default_framework_dir(), years=[year] if year else "latest",
+                              panel=panel, countries=countries)
+    return outcome, panel
+
+
+def _write_tables(tables: dict[str, pd.DataFrame], out: Path, payload: dict | None = None) -> None:
+    suffix = out.suffix.lower()
+    if suffix == ".json" and payload is not None:
+        write_bytes(out, (json.dumps(payload, indent=2, ensure_ascii=False, default=float) + "\n").encode("utf-8"))
+    elif suffix == ".xlsx":
+        buf = io.BytesIO()
+        with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
+            for name, df in tables.items():
+                df.to_excel(xl, sheet_name=name[:31], index=False)
+        write_bytes(out, buf.getvalue())
+    elif suffix in (".csv", ".parquet"):
+        project.write_table(next(iter(tables.values())), out)
+    else:
+        raise MarcError.single(out, "bad-extension", "--out must end in " + (".json, " if payload is not None else "")
+                               + ".csv, .xlsx or .parquet")
+
+
+def _fmt(x: float, digits: int = 2) -> str:
+    return "–" if pd.isna(x) else f"{x:.{digits}f}"
+
+
+@app.command("audit")
+def audit_cmd(framework: Optional[Path] = typer.Option(None, help="Framework folder (default: indicators/)."),
+              year: Optional[int] = typer.Option(None, help="Edition year; default: the latest complete edition."),
+              strict: bool = typer.Option(False, "--strict", help="Exit with code 1 when any flag is raised."),
+              out: Optional[Path] = typer.Option(None, "--out", help="Write the report: .json (all), .xlsx (one sheet per "
+                                                                          "table) or .csv (the indicator table)."),
+              threshold: float = typer.Option(0.9, help="|r| above which two indicators of a pillar are flagged."),
+              mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
+    """Statistical coherence audit (JRC/OECD): correlations, Cronbach's alpha, PCA; flags double counting."""
+    from marc.audit import audit
+
+    if out is not None and out.suffix.lower() not in (".json", ".xlsx", ".csv"):
+        raise MarcError.single(out, "bad-extension", "--out must end in .json, .xlsx or .csv")
+    outcome, _ = _outcome(framework, year, mirror)
+    report = audit(outcome.framework, outcome.results, outcome.years[-1], threshold=threshold)
+    table = Table(title=f"Indicators, edition {report.year} ({report.n_units} units with an index score)")
+    for col in ("indicator", "pillar", "n", "r with pillar", "r with index"):
+        table.add_column(col, justify="right" if col not in ("indicator", "pillar") else "left")
+    for row in report.indicators.itertuples():
+        table.add_row(row.indicator, row.pillar, str(row.n), _fmt(row.r_pillar), _fmt(row.r_index))
+    console.print(table)
+    pillars = Table(title="Pillars")
+    for col in ("pillar", "k", "n", "Cronbach's alpha", "PC1 explains", "eigenvalues > 1"):
+        pillars.add_column(col, justify="left" if col == "pillar" else "right")
+    for row in report.alpha.itertuples():
+        ev = report.pca[report.pca["pillar"] == row.pillar]
+        pillars.add_row(row.pillar, str(row.k), str(row.n), _fmt(row.alpha),
+                        _fmt(ev["explained"].iloc[0] * 100, 0) + "%" if len(ev) else "–", str(int((ev["eigenvalue"] > 1).sum())))
+    console.print(pillars)
+    between = Table(title="Correlations between the pillars and the index")
+    between.add_column("")
+    for col in report.between.columns:
+        between.add_column(str(col), justify="right")
+    for name, row in report.between.iterrows():
+        between.add_row(str(name), *(_fmt(v) for v in row))
+    console.print(between)
+    if report.skipped:
+        console.print(f"Not tested (fewer than 10 values): {', '.join(report.skipped)}", markup=False)
+    if out is not None:
+        _write_tables(report.tables() if out.suffix.lower() != ".csv" else {"indicators": report.indicators}, out,
+                      report.to_dict())
+        console.print(f"Wrote {out}", markup=False)
+    for flag in report.flags:
+        console.print(f"FLAG [{flag.code}] {flag.message}", markup=False)
+    console.print(f"{len(report.flags)} flag(s) raised." if report.flags else "Audit passed: no flags.", markup=False)
+    if strict and report.flags:
+        raise typer.Exit(1)
+
+
+@app.command("uncertainty")
+def uncertainty_cmd(framework: Optional[Path] = typer.Option(None, help="Framework folder (default: indicators/)."),
+                    year: Optional[int] = typer.Option(None, help="Edition year; default: the latest complete edition."),
+                    n: Optional[int] = typer.Option(None, "--n", min=1, help="Monte Carlo replications (default: the framework's, 1000)."),
+                    seed: Optional[int] = typer.Option(None, help="Random seed (default: the framework's)."),
+                    sobol: bool = typer.Option(False, "--sobol", help="Also compute Sobol' indices of the factor groups."),
+                    sobol_n: Optional[int] = typer.Option(None, "--sobol-n", min=16, help="Sobol' base sample N (default: the framework's)."),
+                    out: Optional[Path] = typer.Option(None, "--out", help="Per-unit table: .csv, .xlsx or .parquet; with --sobol "
+                                                                                "the indices go to <name>-sobol<ext>."),
+                    top: int = typer.Option(20, help="Rows to print."),
+                    mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
+    """Monte Carlo rank intervals per unit (and optionally Sobol' sensitivity indices)."""
+    from marc import sensitivity, uncertainty
+
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".parquet"):
+        raise MarcError.single(out, "bad-extension", "--out must end in .csv, .xlsx or .parquet")
+    outcome, panel = _outcome(framework, year, mirror)
+    groups = outcome.countries.set_index("unit") if outcome.countries is not None else None
+    units = sorted(outcome.results.components["unit"].unique())
+    started = time.perf_counter()
+    model = uncertainty.build(outcome.framework, panel, outcome.years[-1], groups=groups, units=units)
+    result = uncertainty.run(outcome.framework, panel, model.year, n=n, seed=seed, model=model)
+    seconds = time.perf_counter() - started
+    summary = result.summary()
+    if outcome.countries is not None and "name" in outcome.countries.columns:
+        summary.insert(1, "name", summary["unit"].map(outcome.countries.set_index("unit")["name"]))
+    table = Table(title=f"Rank intervals, edition {result.year}: {result.replications} replications, seed {result.seed}")
+    for col in ("rank", "unit", "score", "median rank", "5–95% rank", "5–95% score", "mean |shift|"):
+        table.add_column(col, justify="left" if col == "unit" else "right")
+    for row in summary.head(top).itertuples():
+        table.add_row(_fmt(row.rank, 0), row.unit, _fmt(row.score, 1), _fmt(row.median_rank, 0),
+                      f"{_fmt(row.rank_p05, 0)}–{_fmt(row.rank_p95, 0)}", f"{_fmt(row.score_p05, 1)}–{_fmt(row.score_p95, 1)}",
+                      _fmt(row.mean_abs_rank_shift, 1))
+    console.print(table)
+    console.print(f"Factors sampled: {', '.join(result.factors) or 'none'}. Mean absolute rank shift over units: "
+                  f"{result.rank_shift().mean():.2f}. {seconds:.2f} s.", markup=False)
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False)
+    if out is not None:
+        project.write_table(summary, out)
+        console.print(f"Wrote {out}", markup=False)
+    if sobol:
+        n_base = sobol_n or model.settings.sobol.n
+        runs = sensitivity.budget(n_base, len(model.factors))
+        with console.status(f"Sobol': N = {n_base}, {len(model.factors)} factor groups, N(G + 2) = {runs:,} runs ..."):
+            started = time.perf_counter()
+            res = sensitivity.sobol(model, n_base, seed=seed)
+            seconds = time.perf_counter() - started
+        mars = res.for_output(sensitivity.MARS)
+        st = Table(title=f"Sobol' indices of the mean absolute rank shift ({res.runs:,} runs, {seconds:.1f} s; "
+                         f"±: {model.settings.sobol.confidence:.0%} CI)")
+        for col in ("factor", "first order S1", "total ST"):
+            st.add_column(col, justify="left" if col == "factor" else "right")
+        for f, row in mars.iterrows():
+            st.add_row(str(f), f"{row.S1:.3f} ± {row.S1_conf:.3f}", f"{row.ST:.3f} ± {row.ST_conf:.3f}")
+        console.print(st)
+        if out is not None:
+            target = out.with_name(f"{out.stem}-sobol{out.suffix}")
+            project.write_table(res.indices, target)
+            console.print(f"Wrote {target}", markup=False)

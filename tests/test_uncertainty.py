@@ -1,0 +1,156 @@
+"""Monte Carlo rank intervals: collapse, dominance, reproducibility, and agreement with the engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from builders import write_framework
+
+from marc import engine
+from marc import uncertainty as unc
+from marc.errors import MarcError
+from marc.framework import MeasurementError, Uncertainty, WeightUncertainty
+from marc.loader import load_framework
+from marc.replication import replication_framework, replication_panel
+
+UNITS = [f"U{i:02d}" for i in range(40)]
+PILLARS = {"alpha": [{"id": "a"}, {"id": "b", "direction": "lower_is_better"}, {"id": "c"}],
+           "beta": [{"id": "d"}, {"id": "e", "normalise": "{method: goalposts, min: -2.5, max: 2.5}"}]}
+ZERO = Uncertainty(weights=WeightUncertainty(range=0), normalisation=["declared"], aggregation=["declared"],
+                   missing=["declared"], exclusion=0, measurement_error=MeasurementError(enabled=False))
+FULL = Uncertainty(normalisation=["declared", "minmax", "zscore", "rank"], aggregation=["declared", "geometric", "harmonic"],
+                   aggregation_levels="all", missing=["declared", "none", "group_mean", "drop"], exclusion=0.2)
+
+
+def _panel(rng, missing: float = 0.15, top: str | None = None) -> pd.DataFrame:
+    rows = []
+    for year in (2004, 2005):
+        for u in UNITS:
+            for iid in "abcd":
+                if u != top and rng.random() < missing:
+                    continue
+                v = rng.uniform(5, 95)
+                if u == top:
+                    v = 0.0 if iid == "b" else 100.0  # best on every indicator (b is lower-is-better)
+                rows.append((u, year, f"custom/{iid}", v, "test"))
+            e = 2.5 if u == top else rng.uniform(-2, 2)
+            rows.append((u, year, "custom/e", e, "test"))
+            rows.append((u, year, "custom/e.se", 0.0 if u == top else rng.uniform(0.1, 0.4), "test"))
+    return pd.DataFrame(rows, columns=["unit", "year", "variable", "value", "source"])
+
+
+def _groups() -> pd.DataFrame:
+    return pd.DataFrame({"region": ["north" if i % 2 else "south" for i in range(len(UNITS))]}, index=pd.Index(UNITS, name="unit"))
+
+
+@pytest.fixture
+def fw(tmp_path):
+    return load_framework(write_framework(tmp_path / "fw", PILLARS, min_coverage=0.5))
+
+
+def test_zero_width_alternatives_collapse_to_the_point_estimate(fw):
+    panel = _panel(np.random.default_rng(1))
+    res = unc.run(fw, panel, 2005, groups=_groups(), n=50, settings=ZERO)
+    summary = res.summary().set_index("unit")
+    nominal = engine.score(fw, panel, [2005], groups=_groups()).components
+    nominal = nominal[nominal["component"] == "readiness"].set_index("unit")["score"]
+    published = nominal.dropna().index
+    assert len(published) > 30
+    s = summary.loc[published]
+    np.testing.assert_allclose(s["score"], nominal[published])
+    for col in ("score_p05", "score_p95", "score_mean"):
+        np.testing.assert_allclose(s[col], s["score"])
+    for col in ("rank_p05", "rank_p95", "median_rank", "mean_rank"):
+        np.testing.assert_array_equal(s[col], s["rank"])
+    assert (s["mean_abs_rank_shift"] == 0).all() and (s["published_share"] == 1).all()
+    assert res.factors == []
+
+
+def test_dominant_unit_ranks_first_in_every_replication(fw):
+    panel = _panel(np.random.default_rng(2), missing=0.0, top="U07")
+    res = unc.run(fw, panel, 2005, groups=_groups(), n=300, settings=FULL)
+    assert set(res.factors) == set(unc.FACTORS)
+    row = list(res.units).index("U07")
+    assert (res.ranks[row] == 1).all()
+    assert res.summary().set_index("unit").loc["U07", "rank_p95"] == 1
+    # while the others move
+    assert res.summary()["mean_abs_rank_shift"].max() > 1
+
+
+def test_same_seed_same_output(fw):
+    panel = _panel(np.random.default_rng(3))
+    one = unc.run(fw, panel, 2005, groups=_groups(), n=200, seed=11, settings=FULL)
+    two = unc.run(fw, panel, 2005, groups=_groups(), n=200, seed=11, settings=FULL)
+    other = unc.run(fw, panel, 2005, groups=_groups(), n=200, seed=12, settings=FULL)
+    pd.testing.assert_frame_equal(one.summary(), two.summary())
+    np.testing.assert_array_equal(one.ranks, two.ranks)
+    assert not np.array_equal(np.nan_to_num(one.ranks), np.nan_to_num(other.ranks))
+
+
+def test_vectorised_replications_equal_the_engine(fw):
+    """Each replication, rebuilt as a framework and panel and scored by engine.score, gives the same scores."""
+    panel, groups = _panel(np.random.default_rng(4)), _groups()
+    model = unc.build(fw, panel, 2005, groups=groups, settings=FULL)
+    assert "e" in model.me  # measurement error from custom/e.se
+    design = unc.draw(model, 12, seed=5)
+    scores = unc.evaluate(model, design)
+    draws = unc.decode(model, design)
+    for r in range(12):
+        res = engine.score(replication_framework(model, draws, r), replication_panel(model, draws, r, panel), [2005],
+                           groups=groups)
+        comp = res.components.set_index(["component", "unit"])["score"]
+        for c, got in scores.items():
+            np.testing.assert_allclose(got[:, r], comp.loc[c].reindex(model.units).to_numpy(), rtol=0, atol=1e-9,
+                                       err_msg=f"replication {r}, component {c}")
+
+
+def test_dirichlet_weights_keep_the_sibling_total(fw):
+    settings = Uncertainty(weights=WeightUncertainty(method="dirichlet", concentration=20), exclusion=0)
+    model = unc.build(fw, _panel(np.random.default_rng(6)), 2005, groups=_groups(), settings=settings)
+    d = unc.decode(model, unc.draw(model, 500, seed=1))
+    np.testing.assert_allclose(d.weights["a"] + d.weights["b"] + d.weights["c"], 3.0)
+    np.testing.assert_allclose(d.weights["alpha"] + d.weights["beta"], 2.0)
+    assert 0.9 < d.weights["a"].mean() < 1.1 and d.weights["a"].std() > 0.05
+
+
+def test_rank_desc_matches_pandas_min_ranks():
+    x = np.array([[3.0, np.nan], [1.0, 2.0], [3.0, 2.0], [np.nan, 5.0], [0.5, 2.0]])
+    want = pd.DataFrame(x).rank(ascending=False, method="min").to_numpy()
+    np.testing.assert_array_equal(np.nan_to_num(unc.rank_desc(x), nan=-1), np.nan_to_num(want, nan=-1))
+
+
+def test_bad_uncertainty_block_is_located(tmp_path):
+    root = write_framework(tmp_path / "fw", PILLARS)
+    text = (root / "index.yaml").read_text()
+    first = text.count("\n") + 2  # the line of 'exclusion:'
+    (root / "index.yaml").write_text(text + "uncertainty:\n  exclusion: 1.5\n  normalisation: [declared, magic]\n")
+    with pytest.raises(MarcError) as err:
+        load_framework(root)
+    where = {(p.line, p.code) for p in err.value.problems}
+    assert len(where) == 2 and all(p.file.endswith("index.yaml") for p in err.value.problems)
+    assert {line for line, _ in where} == {first, first + 1}
+
+
+@pytest.mark.integration
+def test_real_data_rank_intervals(real_outcome):
+    from marc.panel import load_panel
+
+    panel = load_panel()
+    res = unc.from_outcome(real_outcome, panel, n=200)
+    s = res.summary()
+    ranked = s.dropna(subset=["rank"])
+    assert len(ranked) > 150
+    assert (ranked["rank_p05"] <= ranked["median_rank"]).all() and (ranked["median_rank"] <= ranked["rank_p95"]).all()
+    assert (ranked["score_p05"] <= ranked["score_p95"]).all()
+    assert "measurement_error" in res.factors  # WGI standard errors are in the panel
+    # the vectorised model equals the production engine on real data too
+    model = unc.build(real_outcome.framework, panel, res.year, groups=real_outcome.countries.set_index("unit"),
+                      units=list(res.units))
+    design = unc.draw(model, 3, seed=9)
+    scores, draws = unc.evaluate(model, design), unc.decode(model, design)
+    for r in range(3):
+        got = engine.score(replication_framework(model, draws, r), replication_panel(model, draws, r, panel), [res.year],
+                           groups=real_outcome.countries.set_index("unit"), units=list(res.units)).components
+        got = got[got["component"] == model.fw.index.id].set_index("unit")["score"].reindex(model.units)
+        np.testing.assert_allclose(scores[model.fw.index.id][:, r], got.to_numpy(), atol=1e-9)
