@@ -97,6 +97,17 @@ class Outcome:
     context: pd.DataFrame | None = None
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
 
+    def add_uncertainty(self, n: int | None = None, seed: int | None = None) -> pd.DataFrame:
+        """Monte Carlo rank and score intervals for the latest chosen edition (``uncertainty:`` block),
+        attached to :meth:`table` as ``rank_p05``, ``rank_p95``, ``mean_rank``, ``score_p05``, ``score_p95``."""
+        from marc.uncertainty import from_outcome
+
+        summary = from_outcome(self, year=self.years[-1], n=n, seed=seed).summary()
+        keep = ["unit", "year", "mean_rank", "median_rank", "rank_p05", "rank_p95", "score_p05", "score_p95",
+                "mean_abs_rank_shift"]
+        self.extra["uncertainty"] = summary[keep]
+        return summary
+
     @property
     def n_units(self) -> int:
         return int(self.results.components["unit"].nunique())

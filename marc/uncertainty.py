@@ -371,8 +371,11 @@ def result_from(model: Model, scores: dict[str, np.ndarray], seed: int) -> Uncer
                              factors=model.factors, settings=model.settings, seed=seed, notes=list(model.notes))
 
 
-def from_outcome(outcome, panel: pd.DataFrame, year: int | None = None, **kwargs) -> UncertaintyResult:
-    """:func:`run` on a :class:`marc.project.Outcome` (its framework, units and country groups)."""
+def from_outcome(outcome, panel: pd.DataFrame | None = None, year: int | None = None, **kwargs) -> UncertaintyResult:
+    """:func:`run` on a :class:`marc.project.Outcome` (its framework, units, country groups and, by
+    default, its panel)."""
+    if panel is None:
+        panel = outcome.panel
     groups = outcome.countries.set_index("unit") if outcome.countries is not None else None
     units = sorted(set(outcome.results.components["unit"].unique()))
     return run(outcome.framework, panel, year or outcome.years[-1], groups=groups, units=units, **kwargs)

@@ -76,3 +76,17 @@ def test_schema_written_and_matches_models(tmp_path):
     assert "pillar" in schema["properties"] and "indicators" in schema["properties"]
     ind = schema["$defs"]["Indicator"]
     assert ind["additionalProperties"] is False and "direction" in ind["required"]
+
+
+def test_score_with_rank_intervals(fixture_run, tmp_path):
+    fw, panel = fixture_run
+    out = tmp_path / "u.csv"
+    run = marc("score", "--framework", fw, "--panel", panel, "--year", 2003, "--uncertainty", 200, "--seed", 3, "--out", out)
+    assert run.returncode == 0, run.stderr
+    t = pd.read_csv(out).set_index("unit")
+    for unit in ("KEN", "NOR"):
+        assert 1 <= t.loc[unit, "rank_p05"] <= t.loc[unit, "rank"] <= t.loc[unit, "rank_p95"] <= 2
+        assert t.loc[unit, "score_p05"] <= t.loc[unit, "readiness"] <= t.loc[unit, "score_p95"]
+    again = tmp_path / "u2.csv"
+    marc("score", "--framework", fw, "--panel", panel, "--year", 2003, "--uncertainty", 200, "--seed", 3, "--out", again)
+    pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(again))

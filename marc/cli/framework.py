@@ -62,7 +62,10 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
               id_field: str = typer.Option("unit", help="--units: the field with each unit's id."),
               parent_field: str = typer.Option("parent", help="--units: the field with each unit's ISO3 country."),
               name_field: Optional[str] = typer.Option(None, help="--units: the field with each unit's name."),
-              no_hazards: bool = typer.Option(False, "--no-hazards", help="Skip exposure and priority.")) -> None:
+              no_hazards: bool = typer.Option(False, "--no-hazards", help="Skip exposure and priority."),
+              uncertainty: int = typer.Option(0, "--uncertainty", help="Add 5–95% rank and score intervals from N Monte "
+                                                                       "Carlo replications (e.g. 1000); 0 = off."),
+              seed: Optional[int] = typer.Option(None, help="--uncertainty: random seed (default: the framework's).")) -> None:
     """Score the framework and write the results (wide view by default, or --tidy).
 
     With --units, each subunit inherits its country's indicators (flagged inherited) and gets its own
@@ -80,6 +83,8 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
                               years=None if all_years else (year or "latest"),
                               panel=project.read_panel_file(panel) if panel else None, mirror=mirror,
                               units_gdf=units_gdf, hazards=not no_hazards and panel is None)
+    if uncertainty:
+        outcome.add_uncertainty(n=uncertainty, seed=seed)
     if units_gdf is not None:
         console.print("Subnational view: national readiness (inherited) against subnational exposure.", markup=False)
     table = outcome.results.indicators if tidy else outcome.table()
