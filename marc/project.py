@@ -196,6 +196,11 @@ def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, pa
                                    f"edition(s) {sorted(set(chosen) - have)} are outside the framework's editions "
                                    f"{min(have)}–{max(have)}")
     outcome = Outcome(framework=fw, results=results, years=chosen, countries=countries, panel=panel)
+    if fw.context:
+        from marc.context import context_table
+
+        flags = context_table(fw, panel, countries, chosen)
+        outcome.extra["context"] = flags
     if hazards and (Path(framework_dir) / "hazards.yaml").exists():
         outcome.hazards, outcome.hazard_table, outcome.priority, outcome.context = hazard_results(
             framework_dir, results, panel, units_gdf=units_gdf, engine=engine)

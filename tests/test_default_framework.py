@@ -90,3 +90,14 @@ def test_hazard_exposure_priority_and_quadrant_for_every_country_with_boundaries
     assert set(scored["quadrant"].dropna().unique()) >= {"high exposure, low readiness", "low exposure, high readiness"}
     top = scored.sort_values("priority", ascending=False).head(15)["unit"]
     assert not ({"NOR", "DNK", "CHE", "FIN"} & set(top))
+
+
+def test_context_flags_declared_in_index_yaml(real_outcome):
+    year = real_outcome.years[-1]
+    t = real_outcome.table(year).set_index("unit")
+    assert t.loc["UKR", "conflict"] == 1 and t.loc["UKR", "conflict_year"] <= year
+    assert t.loc["NOR", "conflict"] == 0
+    assert bool(t.loc["TUV", "sids"]) and bool(t.loc["TUV", "ldc"]) and not bool(t.loc["NOR", "non_annex_i"])
+    assert t.loc["MLI", "peace_operation"] == 0 and t.loc["MLI", "years_since_peace_operation"] <= 2  # MINUSMA closed 2023
+    assert bool(t.loc["MLI", "transition"]) and bool(t.loc["UKR", "conflict_affected"])
+    assert t.loc["NOR", "region"] == "Europe & Central Asia"
