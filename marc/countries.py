@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -268,7 +267,9 @@ def short_name(iso3: str) -> str:
 
 
 def _default_root() -> Path:
-    return Path(os.environ.get("MARC_DATA_DIR", "data/cache"))
+    from marc.sources import cache_root  # the one definition of where the cache lives
+
+    return cache_root()
 
 
 def _groups(folder: Path, name: str) -> set[str]:

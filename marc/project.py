@@ -10,7 +10,6 @@ import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from marc.atomic import write_bytes

@@ -29,6 +29,7 @@ from marc.cli import sources as _sources  # noqa: E402,F401
 from marc.cli import data as _data  # noqa: E402,F401
 from marc.cli import hazards as _hazards  # noqa: E402,F401
 from marc.cli import audit as _audit  # noqa: E402,F401
+from marc.cli import export as _export  # noqa: E402,F401
 
 
 def main() -> None:

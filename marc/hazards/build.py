@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
