@@ -49,7 +49,9 @@ def brief_cmd(units: list[str] = typer.Argument(None, help="ISO3 codes, e.g. CIV
               lang: str = typer.Option("en", "--lang", help="en | fr"),
               out: Path = typer.Option(Path("briefs"), "--out", "-o", help="Output folder."),
               year: Optional[int] = typer.Option(None, help="Edition year; default: the latest complete edition."),
-              intervals: Optional[Path] = typer.Option(None, help="Rank intervals from `marc uncertainty --out FILE`."),
+              intervals: Optional[Path] = typer.Option(None, help="Rank intervals from `marc uncertainty --out FILE`; default: "
+                                                                   "computed now with the framework's uncertainty settings."),
+              no_intervals: bool = typer.Option(False, "--no-intervals", help="Do not compute rank intervals."),
               framework: Optional[Path] = typer.Option(None, help="Framework folder (default: indicators/)."),
               mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
     """Write a country brief (2–4 pages) per country, from one facts document, with a progress bar."""
@@ -64,6 +66,8 @@ def brief_cmd(units: list[str] = typer.Argument(None, help="ISO3 codes, e.g. CIV
     ranks = brief.intervals_from(brief.read_table(intervals)) if intervals else None
     outcome = _outcome(framework, year, mirror)
     chosen = brief.select_units(outcome, units or [], region)
+    if ranks is None and not no_intervals:  # seeded, so every brief of an edition shows the same interval
+        ranks = brief.intervals_from(outcome.add_uncertainty())
     out.mkdir(parents=True, exist_ok=True)
     table = outcome.table(brief.export.edition(outcome, year))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
