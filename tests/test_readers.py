@@ -238,3 +238,22 @@ def test_ndc_paris_gcf_ndgain_sipri_spot_values():
     assert round(s[("NOR", 2023, "sipri/milex_gdp")], 2) == 1.61
     c = gcf.read(mirror("gcf_open_data")).panel.set_index(["unit", "year", "variable"])["value"]
     assert c[("IND", 2025, "gcf/direct_access_entities")] >= c[("IND", 2016, "gcf/direct_access_entities")] > 0
+
+
+def test_wdi_package_reads_an_official_download_beside_mirror_series(tmp_path: Path):
+    """`marc pull` from the World Bank API puts API_<CODE>_DS2_*.csv in indicators/<code>/."""
+    root = tmp_path / "pkg"
+    mirror_style = root / "indicators" / "sp.pop.totl"
+    mirror_style.mkdir(parents=True)
+    (mirror_style / "data.csv").write_text("Country Name,Country Code,Year,Value\nNorway,NOR,2021,5400000\n")
+    official = write_api(root / "indicators", "EG.ELC.ACCS.ZS", [("Norway", "NOR", ["100", "100", "100"]),
+                                                                 ("World", "WLD", ["90", "91", "92"])])
+    target = root / "indicators" / "eg.elc.accs.zs"
+    target.mkdir()
+    official.rename(target / official.name)
+    (root / "indicators" / "batch").rmdir()
+    result = wdi.read_package(root)
+    got = result.panel.groupby("variable")["value"].apply(list).to_dict()
+    assert got == {"wdi/EG.ELC.ACCS.ZS": [100.0, 100.0, 100.0], "wdi/SP.POP.TOTL": [5400000.0]}
+    assert result.aggregates == ["WLD"]
+    assert any("official download" in n for n in result.notes)

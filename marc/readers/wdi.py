@@ -54,10 +54,29 @@ def _drop_placeholder_zeros(panel: pd.DataFrame, notes: list[str], source: str) 
 
 
 def read_package(folder: Path) -> ReaderResult:
-    """``indicators/<code>/data.csv`` (long layout)."""
+    """``indicators/<code>/data.csv`` (the mirror's long layout) or, where a series was downloaded from
+    the World Bank API by ``marc pull``, ``indicators/<code>/API_<CODE>_DS2_*.csv`` (the wide layout)."""
     result = ReaderResult(PKG)
     frames = []
-    for path in require(folder, PKG, "indicators/*/data.csv"):
+    folders = sorted(p for p in require(folder, PKG, "indicators/*") if p.is_dir())
+    for series in folders:
+        if (series / "data.csv").exists():
+            continue
+        official = sorted(series.glob("API_*.csv"))
+        if not official:
+            from marc.errors import MarcError
+            raise MarcError.single(PKG, "source-files-missing",
+                                   f"{series.relative_to(folder)}: neither data.csv nor API_*.csv; run `marc pull --force {PKG}`")
+        where = str(official[0].relative_to(folder))
+        code, release, raw, header_line = _read_api_file(official[0], folder)
+        raw["_row"] = [str(header_line + 1 + i) for i in range(len(raw))]
+        res = iso3_from_codes(raw["Country Code"].tolist(), f"{PKG}/{where}", raw["_row"].tolist())
+        result.unmatched.extend(res.unmatched)
+        result.aggregates.extend(res.aggregates)
+        raw["unit"] = res.iso3
+        frames.append(long_from_wide(raw[raw["unit"].notna()], "unit", f"wdi/{code}", PKG, where))
+        result.notes.append(f"{PKG}: {where} -> wdi/{code} (official download, release {release or 'not stated'})")
+    for path in sorted(p / "data.csv" for p in folders if (p / "data.csv").exists()):
         code = path.parent.name.upper()
         where = str(path.relative_to(folder))
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
