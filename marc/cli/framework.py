@@ -32,19 +32,27 @@ def validate(path: Path = typer.Argument(None, help="Framework folder (default: 
                   f"components; framework {fw.digest}; {checked}.", markup=False)
 
 
+def json_schemas() -> dict[str, dict]:
+    """The published JSON Schemas (file stem -> schema), generated from the validating models."""
+    from marc.hazards.schema import HazardConfig
+    from marc.sources import Registry
+
+    out = {}
+    for name, model in (("framework", PillarFile), ("index", IndexFile), ("hazards", HazardConfig), ("sources", Registry)):
+        sch = model.model_json_schema(by_alias=True)
+        sch["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        sch["title"] = f"MARC {name} file"
+        out[name] = sch
+    return out
+
+
 @app.command()
 def schema(out: Path = typer.Option(Path("docs"), help="Folder for the *.schema.json files.")) -> None:
     """Write the JSON Schemas of the framework, hazards and sources YAML, generated from the validating models."""
     from marc.atomic import write_text
 
     out.mkdir(parents=True, exist_ok=True)
-    from marc.hazards.schema import HazardConfig
-    from marc.sources import Registry
-
-    for name, model in (("framework", PillarFile), ("index", IndexFile), ("hazards", HazardConfig), ("sources", Registry)):
-        sch = model.model_json_schema(by_alias=True)
-        sch["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        sch["title"] = f"MARC {name} file"
+    for name, sch in json_schemas().items():
         write_text(out / f"{name}.schema.json", json.dumps(sch, indent=2, ensure_ascii=False) + "\n", keep_backup=False)
         console.print(f"wrote {out / f'{name}.schema.json'}", markup=False)
 
