@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -13,7 +14,8 @@ from builders import make_panel, write_framework
 
 
 def marc(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "marc", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    env = {**os.environ, "COLUMNS": "200"}  # rich wraps tables to the terminal width
+    return subprocess.run([sys.executable, "-m", "marc", *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env)
 
 
 @pytest.fixture
@@ -90,3 +92,28 @@ def test_score_with_rank_intervals(fixture_run, tmp_path):
     again = tmp_path / "u2.csv"
     marc("score", "--framework", fw, "--panel", panel, "--year", 2003, "--uncertainty", 200, "--seed", 3, "--out", again)
     pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(again))
+
+
+def test_evidence_add_validates_saves_and_moves_the_score(tmp_path):
+    root = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]}, first=2003, last=2003)
+    (root / "p.yaml").write_text((root / "p.yaml").read_text() + """\
+  - id: strategy
+    name: Strategy
+    kind: expert
+    scale: {0: none, 1: some, 2: full}
+    direction: higher_is_better
+""")
+    panel = tmp_path / "panel.csv"
+    make_panel({"a": {("KEN", 2003): 40}}).to_csv(panel, index=False)
+    bad = marc("evidence", "add", "strategy", "KEN", "--value", 7, "--url", "https://example.org/x", "--coder", "A",
+               "--year", 2003, "--framework", root)
+    assert bad.returncode == 2 and "[bad-value]" in bad.stderr
+    assert not (root / "expert" / "strategy.csv").exists()
+    ok = marc("evidence", "add", "strategy", "KEN", "--value", 2, "--url", "https://example.org/x", "--coder", "A",
+              "--year", 2003, "--date", "2026-11-20", "--confidence", "high", "--framework", root)
+    assert ok.returncode == 0, ok.stderr
+    out = tmp_path / "s.csv"
+    assert marc("score", "--framework", root, "--panel", panel, "--out", out).returncode == 0
+    assert pd.read_csv(out).set_index("unit").loc["KEN", "readiness"] == pytest.approx(70)  # (40 + 100) / 2
+    listing = marc("evidence", "list", "--framework", root)
+    assert "https://example.org/x" in listing.stdout and "1 value(s)" in listing.stdout
