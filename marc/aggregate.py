@@ -35,9 +35,12 @@ class Aggregate:
 def aggregate(scores: np.ndarray, weights: np.ndarray, method: str = "arithmetic", *, epsilon: float = 1.0,
               imputed: np.ndarray | None = None, droppable: np.ndarray | None = None,
               min_coverage: float = 0.0, max_imputed_share: float = 1.0) -> Aggregate:
-    """Aggregate child *scores* (children × units × editions) with relative *weights* (children,)."""
+    """Aggregate child *scores* (children × units × editions) with relative *weights* (children,), or
+    weights of any shape that broadcasts against the scores (children × 1 × replications)."""
     scores = np.asarray(scores, dtype="float64")
-    w = np.asarray(weights, dtype="float64").reshape(-1, *([1] * (scores.ndim - 1)))
+    w = np.asarray(weights, dtype="float64")
+    if w.ndim == 1:  # one weight per child; otherwise weights broadcast against the scores (e.g. per replication)
+        w = w.reshape(-1, *([1] * (scores.ndim - 1)))
     if (w < 0).any():
         raise ValueError("negative weight")
     active = w > 0
@@ -48,7 +51,7 @@ def aggregate(scores: np.ndarray, weights: np.ndarray, method: str = "arithmetic
         drop = np.zeros(w.shape, dtype=bool)
     else:  # per child (children,) or per cell (children × units × editions)
         drop = np.asarray(droppable, bool)
-        drop = drop.reshape(w.shape) if drop.ndim == 1 else drop
+        drop = drop.reshape(-1, *([1] * (scores.ndim - 1))) if drop.ndim == 1 else drop
     missing_counted = ~present & active & ~drop
     denom = wsum + np.where(missing_counted, w, 0.0).sum(axis=0)
     s = np.where(present, scores, 0.0)

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from marc import engine
+from marc.aggregate import aggregate
 from marc.errors import MarcError
 from marc.framework import Missing, MinMax, Percentile, Rank, Uncertainty, ZScore
 from marc.loader import Framework
@@ -274,24 +275,9 @@ def decode(model: Model, design: np.ndarray) -> Draws:
 def _aggregate_many(scores: np.ndarray, w: np.ndarray, method: str, epsilon: float, imputed: np.ndarray,
                     drop: np.ndarray, min_coverage: float, max_imputed_share: float):
     """:func:`marc.aggregate.aggregate` with a weight per child *and replication* (w: children × 1 × R)."""
-    active = w > 0
-    present = ~np.isnan(scores) & active
-    wp = np.where(present, w, 0.0)
-    wsum = wp.sum(axis=0)
-    denom = wsum + np.where(~present & active & ~drop, w, 0.0).sum(axis=0)
-    s = np.where(present, scores, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "arithmetic":
-            value = (wp * s).sum(axis=0) / wsum
-        elif method == "geometric":
-            value = np.exp((wp * np.log(np.maximum(s, epsilon))).sum(axis=0) / wsum)
-        else:
-            value = wsum / (wp / np.maximum(s, epsilon)).sum(axis=0)
-        coverage = np.where(denom > 0, wsum / denom, 0.0)
-        share = np.where(wsum > 0, (wp * np.where(present, imputed, 0.0)).sum(axis=0) / wsum, np.nan)
-    value = np.where(wsum > 0, value, np.nan)
-    published = (wsum > 0) & (coverage >= min_coverage - 1e-12) & (np.nan_to_num(share, nan=1.0) <= max_imputed_share + 1e-12)
-    return np.where(published, value, np.nan), np.nan_to_num(share, nan=0.0)
+    agg = aggregate(scores, w, method, epsilon=epsilon, imputed=imputed, droppable=drop,
+                    min_coverage=min_coverage, max_imputed_share=max_imputed_share)
+    return agg.score, np.nan_to_num(agg.imputed_share, nan=0.0)
 
 
 def _perturbed(model: Model, ind_id: str, m: str, n: str, z: np.ndarray) -> np.ndarray:
