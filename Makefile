@@ -19,9 +19,9 @@ setup: $(STAMP)
 
 # Debian's chromium for the browser tests (Playwright cannot download its own browser here).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core; fi; }
+	@command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core poppler-utils; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core poppler-utils; fi; }
 
 pull: $(STAMP)
 	$(BIN)/marc pull
@@ -30,6 +30,7 @@ app: $(STAMP) pull
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: $(STAMP) browser
+	$(BIN)/ruff check --select F,E9 marc marc_app tests bench app.py
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
 schema: $(STAMP)

@@ -1,0 +1,238 @@
+"""Altair chart builders for the app and the exports (no Streamlit here).
+
+The world map takes GeoJSON features (``marc.boundaries.display_geojson``: simplified, clockwise
+rings) as ``alt.Data(values=features)`` with fields under ``properties.``; a GeoDataFrame cannot be
+serialised by Arrow and would draw an empty map.  Every country is drawn on a grey base layer, so
+missing data shows as missing (never as zero, never as a hole); values are classed and coloured
+with a colour-blind-safe palette (viridis for readiness, magma for exposure); small states are drawn
+as points.  Charts ask for the SVG renderer (``usermeta.embedOptions``) so the browser tests can
+count paths; Streamlit would otherwise switch big charts to canvas.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from marc.views import FILTERED, NO_DATA, Metric, class_labels
+
+#: five viridis classes, low -> high readiness (colour-blind safe, ordered in lightness)
+READY_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
+#: five magma classes, low -> high exposure
+HAZARD_COLOURS = ["#fcfdbf", "#fc8961", "#b73779", "#51127c", "#000004"]
+MISSING_GREY = "#bdbdbd"
+FILTERED_GREY = "#eeeeee"
+OCEAN = "#ffffff"
+#: 3×3 bivariate palette (Stevens' "pink-blue", colour-blind safe): key "E<e>-G<g>"
+BIVARIATE = {
+    "E1-G1": "#e8e8e8", "E1-G2": "#b5c0da", "E1-G3": "#6c83b5",
+    "E2-G1": "#b8d6be", "E2-G2": "#90b2b3", "E2-G3": "#567994",
+    "E3-G1": "#73ae80", "E3-G2": "#5a9178", "E3-G3": "#2a5a5b",
+}
+SVG = {"embedOptions": {"renderer": "svg"}}
+PROJECTION = {"type": "equalEarth"}
+WORLD = "world"
+
+
+def palette(metric: Metric) -> list[str]:
+    return READY_COLOURS if metric.kind == "score" else HAZARD_COLOURS
+
+
+def _features(features: list[dict], frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """Copies of the features with *columns* of *frame* (keyed by unit) added to their properties."""
+    records = json.loads(frame[["unit", *columns]].to_json(orient="records"))  # plain JSON types, NaN -> null
+    lookup = {r.pop("unit"): r for r in records}
+    out = []
+    for f in features:
+        props = dict(f["properties"])
+        props.update(lookup.get(props["unit"], {}))
+        out.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
+    return out
+
+
+def _base(data: alt.Data, width: int, height: int) -> alt.Chart:
+    return alt.Chart(data).mark_geoshape(
+        fill=MISSING_GREY, fillOpacity=1, stroke="white", strokeWidth=0.3).encode(
+        tooltip=[alt.Tooltip("properties.name:N", title="Country")]).project(**PROJECTION).properties(
+        width=width, height=height)
+
+
+def choropleth(features: list[dict], points: list[dict], frame: pd.DataFrame, metric: Metric, *,
+               width: int = 900, height: int = 480, title: str | None = None, selectable: bool = True) -> dict[str, Any]:
+    """World map of *frame* (``views.map_frame``): grey base, classed colours, small states as points.
+
+    Returns the Vega-Lite spec (for ``st.vega_lite_chart`` or :func:`save_html`). Clicking a country
+    (polygon or point) selects its ``unit`` in the selection parameters ``pick`` / ``pick_small``.
+    """
+    labels = class_labels()
+    domain = [*labels, NO_DATA, FILTERED]
+    scale = alt.Scale(domain=domain, range=[*palette(metric), MISSING_GREY, FILTERED_GREY])
+    colour = alt.Color("cls:N", scale=scale, title=metric.label,
+                       legend=alt.Legend(orient="right", direction="vertical", symbolType="square"))
+    cols = ["value", "rank", "n_ranked", "data_year", "cls"] + (["rank_interval"] if "rank_interval" in frame else [])
+    joined = alt.Data(name=WORLD)  # one dataset, shared by both layers, filled in by with_geometry
+    tooltip = [alt.Tooltip("name:N", title="Country"), alt.Tooltip("value:Q", title=metric.label, format=".1f"),
+               alt.Tooltip("rank:Q", title="Rank", format=".0f"), alt.Tooltip("n_ranked:Q", title="of", format=".0f"),
+               alt.Tooltip("data_year:Q", title="Data year", format=".0f")]
+    if "rank_interval" in frame:
+        tooltip.insert(3, alt.Tooltip("rank_interval:N", title="Rank interval (5–95%)"))
+    pick = alt.selection_point(name="pick", fields=["unit"], on="click", clear="dblclick")
+    calc = {c: f"datum.properties.{c}" for c in ["unit", "name", *cols]}
+    layer = alt.Chart(joined).transform_filter(
+        f"datum.properties.value != null || datum.properties.cls == '{FILTERED}'").transform_calculate(**calc).mark_geoshape(
+        fillOpacity=1, stroke="white", strokeWidth=0.3).encode(color=colour, tooltip=tooltip)
+    pts = frame.merge(pd.DataFrame(points, columns=["unit", "lon", "lat", "area_km2"]), on="unit", how="inner")
+    pts = pts.assign(cls=pts["cls"].fillna(NO_DATA))
+    dots = alt.Chart(pts).mark_circle(size=28, stroke="#333333", strokeWidth=0.6, opacity=1).encode(
+        longitude="lon:Q", latitude="lat:Q", color=alt.Color("cls:N", scale=scale, legend=None), tooltip=tooltip)
+    if selectable:
+        layer = layer.add_params(pick)
+        dots = dots.add_params(alt.selection_point(name="pick_small", fields=["unit"], on="click", clear="dblclick"))
+    chart = alt.layer(_base(joined, width, height), layer, dots).project(**PROJECTION).properties(
+        width=width, height=height, usermeta=SVG)
+    if title:
+        chart = chart.properties(title=title)
+    return with_geometry(chart.configure_view(stroke=None), _features(features, frame, cols))
+
+
+def bivariate_map(features: list[dict], frame: pd.DataFrame, *, width: int = 900, height: int = 480) -> dict[str, Any]:
+    """3×3 priority map (exposure class × readiness-gap class) with its 3×3 legend."""
+    keys = list(BIVARIATE)
+    scale = alt.Scale(domain=keys, range=list(BIVARIATE.values()))
+    joined = alt.Data(name=WORLD)
+    layer = alt.Chart(joined).transform_filter(f"datum.properties.bivariate != null && datum.properties.bivariate != '{NO_DATA}'"
+                                               ).transform_calculate(
+        unit="datum.properties.unit", name="datum.properties.name", bivariate="datum.properties.bivariate",
+        exposure="datum.properties.exposure", gap="datum.properties.gap").mark_geoshape(
+        stroke="white", strokeWidth=0.3).encode(
+        color=alt.Color("bivariate:N", scale=scale, legend=None),
+        tooltip=[alt.Tooltip("name:N", title="Country"), alt.Tooltip("bivariate:N", title="Class"),
+                 alt.Tooltip("exposure:Q", format=".1f", title="Exposure"),
+                 alt.Tooltip("gap:Q", format=".1f", title="Readiness gap")]).add_params(
+        alt.selection_point(name="pick", fields=["unit"], on="click", clear="dblclick"))
+    world = alt.layer(_base(joined, width, height), layer).project(**PROJECTION).properties(width=width, height=height)
+    grid = pd.DataFrame([{"key": k, "exposure": int(k[1]), "gap": int(k[4])} for k in keys])
+    legend = alt.Chart(grid).mark_rect().encode(
+        x=alt.X("exposure:O", title="Exposure →"), y=alt.Y("gap:O", title="Readiness gap →", sort="descending"),
+        color=alt.Color("key:N", scale=scale, legend=None)).properties(width=90, height=90)
+    chart = alt.vconcat(world, legend).properties(usermeta=SVG).configure_view(stroke=None)
+    return with_geometry(chart, _features(features, frame, ["bivariate", "exposure", "gap"]))
+
+
+def pillar_bars(peers: pd.DataFrame) -> alt.Chart:
+    """Grouped bars: each pillar's score for the unit and its region and income-group medians."""
+    return alt.Chart(peers).mark_bar().encode(
+        y=alt.Y("name:N", title=None, sort=list(dict.fromkeys(peers["name"])), axis=alt.Axis(labelLimit=220)),
+        x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title="Score (0–100)"),
+        yOffset=alt.YOffset("who:N", sort=list(dict.fromkeys(peers["who"]))),
+        color=alt.Color("who:N", title=None, sort=list(dict.fromkeys(peers["who"])),
+                        scale=alt.Scale(range=["#21918c", "#9e9ac8", "#fdae6b"]),
+                        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400)),
+        tooltip=["name:N", "who:N", alt.Tooltip("score:Q", format=".1f")]).properties(height=60 * peers["name"].nunique() + 40,
+                                                                                     usermeta=SVG)
+
+
+def matrix(frame: pd.DataFrame, highlight: list[str] | None = None, *, x_line: float | None = None,
+           y_line: float | None = None, index_label: str = "Readiness") -> alt.LayerChart:
+    """Readiness (x) against exposure (y): points, quadrant lines (medians unless given), quadrant
+    labels and the names of the highlighted units.  *frame*: ``unit, name, readiness, exposure``."""
+    f = frame.dropna(subset=["readiness", "exposure"]).copy()
+    xl = float(f["readiness"].median()) if x_line is None else x_line
+    yl = float(f["exposure"].median()) if y_line is None else y_line
+    f["selected"] = f["unit"].isin(highlight or [])
+    base = alt.Chart(f)
+    pts = base.mark_circle(size=50).encode(
+        x=alt.X("readiness:Q", title=f"{index_label} (0–100, higher = more ready)", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("exposure:Q", title="Multi-hazard exposure (0–100)", scale=alt.Scale(domain=[0, 100])),
+        color=alt.condition("datum.selected", alt.value("#d62728"), alt.value("#5b7fa6")),
+        opacity=alt.condition("datum.selected", alt.value(1.0), alt.value(0.55)),
+        tooltip=["name:N", alt.Tooltip("readiness:Q", format=".1f"), alt.Tooltip("exposure:Q", format=".1f")])
+    labels = base.transform_filter("datum.selected").mark_text(align="left", dx=6, dy=-4, fontWeight="bold").encode(
+        x="readiness:Q", y="exposure:Q", text="name:N")
+    vline = alt.Chart(pd.DataFrame({"x": [xl]})).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
+    hline = alt.Chart(pd.DataFrame({"y": [yl]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
+    quads = pd.DataFrame([
+        {"x": 2, "y": 98, "t": "High exposure, low readiness", "a": "left"},
+        {"x": 98, "y": 98, "t": "High exposure, high readiness", "a": "right"},
+        {"x": 2, "y": 2, "t": "Low exposure, low readiness", "a": "left"},
+        {"x": 98, "y": 2, "t": "Low exposure, high readiness", "a": "right"}])
+    qtext = alt.layer(*[alt.Chart(quads[quads["a"] == a]).mark_text(align=a, color="#777", fontStyle="italic").encode(
+        x="x:Q", y="y:Q", text="t:N") for a in ("left", "right")])
+    return alt.layer(vline, hline, qtext, pts, labels).properties(height=520, usermeta=SVG)
+
+
+def trend_lines(long: pd.DataFrame) -> alt.Chart:
+    """Lines of ``score`` by ``year`` per ``component`` (from ``views.trend``)."""
+    return alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("year:O", title="Edition"), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="Score"),
+        color=alt.Color("component:N", title=None), tooltip=["component:N", "year:O", alt.Tooltip("score:Q", format=".1f")]
+    ).properties(height=300, usermeta=SVG)
+
+
+def hazard_bars(values: dict[str, float], labels: dict[str, str]) -> alt.Chart:
+    """Horizontal bars of one unit's hazard scores (0–100)."""
+    df = pd.DataFrame([{"hazard": labels.get(k, k), "score": v} for k, v in values.items() if pd.notna(v)])
+    return alt.Chart(df).mark_bar(color="#b73779").encode(
+        y=alt.Y("hazard:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)), x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title="Score (0–100)"),
+        tooltip=["hazard:N", alt.Tooltip("score:Q", format=".1f")]).properties(height=28 * max(len(df), 1) + 30, usermeta=SVG)
+
+
+def with_geometry(chart: alt.TopLevelMixin, features: list[dict]) -> dict[str, Any]:
+    """The chart's Vega-Lite dict with the GeoJSON features as the named dataset ``world``.
+
+    The features are added after ``to_dict``: Altair deep-copies and walks inline values, which
+    takes seconds for ~1 MB of coordinates; the chart itself is validated without them.
+    """
+    spec = chart.to_dict()
+    spec.setdefault("datasets", {})[WORLD] = features
+    return spec
+
+
+def compact(features: list[dict], grid: float = 0.01) -> list[dict]:
+    """Features snapped to a *grid* in degrees (0.01° ≈ 1 km, below the display simplification) with
+    ``shapely.set_precision`` (which keeps them valid) and re-oriented clockwise for Vega: a smaller
+    payload on every rerun.  A geometry that would vanish on the grid is kept as it was."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    geoms = [shape(f["geometry"]) for f in features]
+    snapped = shapely.set_precision(geoms, grid)
+    snapped = [g if not g.is_empty and g.area > 0 else o for g, o in zip(snapped, geoms)]
+    oriented = shapely.orient_polygons(snapped, exterior_cw=True)
+    return [{"type": "Feature", "properties": f["properties"], "geometry": mapping(g)}
+            for f, g in zip(features, oriented)]
+
+
+def save_html(spec: dict[str, Any], path: str) -> None:
+    """A self-contained HTML file of a spec (the Vega libraries inlined, as ``chart.save(inline=True)``)."""
+    from altair.utils.html import spec_to_html
+
+    from marc.atomic import write_text
+
+    html = spec_to_html(spec, mode="vega-lite", vega_version=alt.VEGA_VERSION, vegaembed_version=alt.VEGAEMBED_VERSION,
+                        vegalite_version=alt.VEGALITE_VERSION, template="inline", embed_options={"renderer": "svg"})
+    write_text(path, html, keep_backup=False)
+
+
+def rank_intervals(summary: pd.DataFrame, names: dict[str, str], *, top: int | None = None,
+                   highlight: list[str] | None = None) -> alt.Chart:
+    """Nominal rank (dot) and 5–95% Monte Carlo rank interval (bar) per unit, best first."""
+    df = summary.dropna(subset=["rank"]).sort_values("rank")
+    if top:
+        df = df.head(top)
+    df = df.assign(name=df["unit"].map(names).fillna(df["unit"]),
+                   chosen=df["unit"].isin(highlight or []).map({True: "selected", False: "other"}))
+    order = df["name"].tolist()
+    y = alt.Y("name:N", sort=order, title=None)
+    tooltip = ["name:N", alt.Tooltip("rank:Q", format=".0f"), alt.Tooltip("rank_p05:Q", title="rank 5%", format=".0f"),
+               alt.Tooltip("rank_p95:Q", title="rank 95%", format=".0f"),
+               alt.Tooltip("mean_abs_rank_shift:Q", title="mean |rank shift|", format=".1f")]
+    colour = alt.Color("chosen:N", scale=alt.Scale(domain=["selected", "other"], range=["#d95f02", "#1b9e77"]), legend=None)
+    bars = alt.Chart(df).mark_rule(strokeWidth=3, opacity=0.6).encode(
+        x=alt.X("rank_p05:Q", title="Rank (1 = most ready); bar = 5–95% interval"), x2="rank_p95:Q", y=y,
+        color=colour, tooltip=tooltip)
+    dots = alt.Chart(df).mark_point(filled=True, size=40, color="#333333").encode(x="rank:Q", y=y, tooltip=tooltip)
+    return (bars + dots).properties(height=max(14 * len(df), 120), usermeta=SVG)

@@ -1,0 +1,117 @@
+"""Framework editing behind the Framework page: weights in a YAML text, validation of edited texts
+in a scratch copy of the folder, and the preview of the edited framework.  Plain functions (no
+Streamlit), so they are tested directly."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from marc import engine, yamlio
+from marc.errors import MarcError, Problem
+from marc.loader import Framework, load_framework
+
+
+@dataclass
+class Weight:
+    path: tuple            # location in the YAML tree, e.g. ("indicators", 2, "weight")
+    id: str
+    label: str
+    value: float
+
+
+def weights(text: str, name: str = "<text>") -> list[Weight]:
+    """Every weight declared in a pillar file: the pillar's, its sub-pillars' and its indicators'."""
+    data = yamlio.parse_text(text, name).data
+    out: list[Weight] = []
+    if not isinstance(data, dict):
+        return out
+    pillar = data.get("pillar")
+    if isinstance(pillar, dict) and "weight" in pillar:
+        out.append(Weight(("pillar", "weight"), str(pillar.get("id")), f"Pillar: {pillar.get('name', pillar.get('id'))}",
+                          float(pillar["weight"])))
+    for key, kind in (("sub_pillars", "Sub-pillar"), ("indicators", "Indicator")):
+        for k, item in enumerate(data.get(key) or []):
+            if isinstance(item, dict) and "weight" in item:
+                out.append(Weight((key, k, "weight"), str(item.get("id")), f"{kind}: {item.get('name', item.get('id'))}",
+                                  float(item["weight"])))
+    return out
+
+
+def set_weights(text: str, values: dict[tuple, float], name: str = "<text>") -> str:
+    """The YAML text with the weights at the given locations replaced, comments and layout kept."""
+    doc = yamlio.parse_text(text, name)
+    changed = False
+    for path, value in values.items():
+        node = doc.root
+        for part in path[:-1]:
+            node = node[part]
+        old = node[path[-1]]
+        new = int(value) if float(value).is_integer() and isinstance(old, int) else float(value)
+        if old != new:
+            node[path[-1]] = new
+            changed = True
+    return yamlio.dump(doc.root) if changed else text
+
+
+def scratch_copy(folder: Path) -> Path:
+    """A temporary copy of the framework folder (YAML, expert and custom CSVs) for validation."""
+    tmp = Path(tempfile.mkdtemp(prefix="marc-edit-"))
+    dest = tmp / folder.name
+    shutil.copytree(folder, dest, ignore=shutil.ignore_patterns(".backups", "__pycache__"))
+    return dest
+
+
+def _relocate(exc: MarcError, scratch: Path, folder: Path) -> MarcError:
+    """Problems in the scratch copy, reported against the real file names."""
+    return MarcError([Problem(p.file.replace(str(scratch), str(folder)), p.line, p.column, p.code, p.message)
+                      for p in exc.problems])
+
+
+def validate(folder: Path, scratch: Path, edits: dict[str, str], panel: pd.DataFrame | None) -> Framework:
+    """Load the framework with *edits* (file name -> text) applied in *scratch*; MarcError (with the
+    real file names, line and column) when anything is wrong."""
+    for f in scratch.glob("*.yaml"):
+        if f.name not in edits:
+            f.write_text((folder / f.name).read_text(encoding="utf-8"), encoding="utf-8")
+    for name, text in edits.items():
+        (scratch / name).write_text(text, encoding="utf-8")
+    try:
+        fw = load_framework(scratch, panel=panel)
+        if (scratch / "hazards.yaml").exists() and "hazards.yaml" in edits:
+            from marc.hazards import load_hazards
+
+            load_hazards(scratch / "hazards.yaml")
+        return fw
+    except MarcError as exc:
+        raise _relocate(exc, scratch, folder) from None
+
+
+def preview(fw: Framework, prepared: engine.Prepared, panel: pd.DataFrame, countries: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The edited framework's wide table (every edition, with names) and how it was computed:
+    ``rescore`` when only weights or aggregation changed (milliseconds), else a full ``score``."""
+    try:
+        results, how = engine.rescore(fw, prepared), "re-aggregated (weights only)"
+    except ValueError:
+        units = sorted(set(countries["unit"]) & set(panel["unit"]))
+        results, how = engine.score(fw, panel, None, groups=countries.set_index("unit"), units=units), "re-scored"
+    wide = results.wide()
+    wide.insert(1, "name", wide["unit"].map(countries.set_index("unit")["name"]))
+    return wide, how
+
+
+def save(folder: Path, edits: dict[str, str], loaded: dict[str, str]) -> list[Path]:
+    """Save every edited file whose text differs from what was loaded: atomically, with a backup and
+    the comments kept, refusing a file that changed on disk since it was loaded."""
+    saved = []
+    for name, text in edits.items():
+        if text == loaded.get(name):
+            continue
+        doc = yamlio.parse_text(text, folder / name)
+        yamlio.save(doc, expected_text=loaded.get(name))
+        saved.append(folder / name)
+    return saved

@@ -1,0 +1,23 @@
+"""Matrix: readiness against multi-hazard exposure, with quadrant lines and highlighted countries."""
+
+import streamlit as st
+
+from marc import charts
+from marc_app import state
+
+s = state.scored()
+idx = s.outcome.results.index_id
+st.title("Readiness against exposure")
+if "exposure" not in s.table.columns:
+    st.info("No hazard exposure: the framework has no hazards.yaml, so there is nothing to plot against.")
+    st.stop()
+year = state.pick_year(s, key="matrix_year")
+t = s.table[s.table["year"] == year].rename(columns={idx: "readiness"})[["unit", "name", "readiness", "exposure"]]
+names = dict(zip(t["unit"], t["name"]))
+default = [u for u in [st.session_state.get("country")] if u in names]
+picked = st.multiselect("Highlight", sorted(names, key=lambda u: str(names[u])), default=default,
+                        format_func=lambda u: f"{names.get(u, u)} ({u})", key="matrix_pick")
+st.altair_chart(charts.matrix(t, picked, index_label=s.outcome.framework.index.name), width="stretch")
+n = int(t.dropna(subset=["readiness", "exposure"]).shape[0])
+st.caption(f"{n} countries with both scores in {year}. Dashed lines: medians of those countries. "
+           "Top left (high exposure, low readiness) is where support matters most.")

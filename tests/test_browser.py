@@ -1,0 +1,150 @@
+"""End-to-end tests in a real browser: Playwright driving Debian's Chromium against a live server
+on a temporary copy of the framework.  Screenshots go to artifacts/ (git-ignored)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from marc_app import browser as B
+
+ART = REPO / "artifacts"
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+PAGES = ["", "country", "rankings", "matrix", "framework", "evidence", "uncertainty", "export", "data"]
+
+
+@pytest.fixture(scope="module")
+def server(real_data, tmp_path_factory):
+    if not Path(B.CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (make browser)")
+    pytest.importorskip("playwright")
+    fw = tmp_path_factory.mktemp("fw") / "indicators"
+    shutil.copytree(REPO / "indicators", fw, ignore=shutil.ignore_patterns(".backups"))
+    ART.mkdir(exist_ok=True)
+    proc, url = B.start_server(fw, log=ART / "server.log")
+    yield url, fw
+    B.stop(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = B.launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+    yield pg
+    pg.close()
+
+
+def open_page(page, url, path=""):
+    page.goto(f"{url}/{path}")
+    page.locator("h1").first.wait_for(timeout=300_000)
+    B.settle(page, timeout=300)
+
+
+def test_each_page_loads(server, page):
+    url, _ = server
+    for path in PAGES:
+        open_page(page, url, path)
+        assert page.locator('[data-testid="stException"]').count() == 0, path
+        assert page.locator("h1").count() >= 1, path
+        page.screenshot(path=str(ART / f"page_{path or 'map'}.png"), full_page=True)
+
+
+def test_map_draws_classes_and_missing_grey(server, page):
+    from marc import charts
+
+    url, _ = server
+    open_page(page, url)
+    fills = B.wait_map(page)
+    values = [f for f in fills[1] if f]
+    assert len(values) >= 150
+    assert len(set(values)) >= 5
+    assert set(values) <= set(charts.READY_COLOURS) | {charts.MISSING_GREY, charts.FILTERED_GREY}
+    top = None
+    for name in ("Sweden", "Finland", "Norway", "Denmark", "Switzerland"):
+        hit = B.inside(page, name, 1)
+        if hit and hit[2] == charts.READY_COLOURS[-1]:
+            top = (name, hit)
+            break
+    assert top, "no top-class country found on the map"
+    assert B.pixel(page, *top[1][:2]) == charts.READY_COLOURS[-1], top[0]
+    grl = B.inside(page, "Greenland", 0)  # no readiness data: only the grey base is drawn
+    assert grl and B.pixel(page, *grl[:2]) == charts.MISSING_GREY
+    assert B.inside(page, "Greenland", 1) is None
+    page.screenshot(path=str(ART / "map_readiness.png"))
+
+
+def test_metric_and_year_change_the_map(server, page):
+    url, _ = server
+    open_page(page, url)
+    first = B.wait_map(page)
+    B.slider(page, 0).focus()
+    page.keyboard.press("ArrowLeft")
+    second, _ = B.wait_change(page, first)
+    B.settle(page)
+    B.pick_option(page, "Metric", "Adaptation")
+    third, _ = B.wait_change(page, second)
+    assert third[1] != first[1]
+    B.settle(page)
+    page.screenshot(path=str(ART / "map_adaptation_previous_year.png"))
+
+
+def test_click_opens_country(server, page):
+    url, _ = server
+    open_page(page, url)
+    B.wait_map(page)
+    hit = B.inside(page, "Brazil", 1)
+    assert hit
+    page.mouse.click(hit[0], hit[1])
+    page.wait_for_url(re.compile(r".*/country$"), timeout=60_000)
+    B.settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "Brazil"
+    page.screenshot(path=str(ART / "country_brazil.png"), full_page=True)
+
+
+def test_save_weight_keeps_comments(server, page):
+    url, fw = server
+    before = (fw / "adaptation.yaml").read_text()
+    open_page(page, url, "framework")
+    B.slider(page, 1).focus()  # 0 is the pillar weight, 1 the first indicator
+    page.keyboard.press("ArrowRight")
+    page.get_by_text(re.compile("countries change rank")).wait_for(timeout=60_000)
+    B.settle(page)
+    page.screenshot(path=str(ART / "framework_preview.png"), full_page=True)
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text(re.compile(r"Saved adaptation\.yaml")).wait_for(timeout=60_000)
+    after = (fw / "adaptation.yaml").read_text()
+    assert after != before and "weight: 1.25" in after
+    comments = [line for line in before.splitlines() if line.lstrip().startswith("#")]
+    assert comments and all(c in after for c in comments)
+
+
+def test_expert_value_moves_the_score(server, page):
+    url, fw = server
+    open_page(page, url, "evidence")
+    page.get_by_text("3: ", exact=False).first.click()
+    page.get_by_label("Evidence URL").fill("https://example.org/evidence/strategy-2024")
+    page.get_by_label("Coder").fill("browser test")
+    page.get_by_role("button", name="Save value").click()
+    msg = page.get_by_text(re.compile(r"readiness \d+\.\d+ → \d+\.\d+"))
+    msg.wait_for(timeout=120_000)
+    m = re.search(r"readiness (\d+\.\d+) → (\d+\.\d+)", msg.inner_text())
+    assert float(m.group(1)) != float(m.group(2))
+    files = list((fw / "expert").glob("*.csv"))
+    assert any((pd.read_csv(f, dtype=str)["coder"] == "browser test").any() for f in files)
+    page.screenshot(path=str(ART / "evidence_saved.png"), full_page=True)
