@@ -226,7 +226,7 @@ def rank_intervals(summary: pd.DataFrame, names: dict[str, str], *, top: int | N
     df = df.assign(name=df["unit"].map(names).fillna(df["unit"]),
                    chosen=df["unit"].isin(highlight or []).map({True: "selected", False: "other"}))
     order = df["name"].tolist()
-    y = alt.Y("name:N", sort=order, title=None)
+    y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=180))
     tooltip = ["name:N", alt.Tooltip("rank:Q", format=".0f"), alt.Tooltip("rank_p05:Q", title="rank 5%", format=".0f"),
                alt.Tooltip("rank_p95:Q", title="rank 95%", format=".0f"),
                alt.Tooltip("mean_abs_rank_shift:Q", title="mean |rank shift|", format=".1f")]
@@ -235,4 +235,4 @@ def rank_intervals(summary: pd.DataFrame, names: dict[str, str], *, top: int | N
         x=alt.X("rank_p05:Q", title="Rank (1 = most ready); bar = 5–95% interval"), x2="rank_p95:Q", y=y,
         color=colour, tooltip=tooltip)
     dots = alt.Chart(df).mark_point(filled=True, size=40, color="#333333").encode(x="rank:Q", y=y, tooltip=tooltip)
-    return (bars + dots).properties(height=max(14 * len(df), 120), usermeta=SVG)
+    return (bars + dots).properties(height=max(16 * len(df), 120), usermeta=SVG)

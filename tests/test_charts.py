@@ -109,3 +109,18 @@ def test_save_html_is_self_contained(tmp_path):
     charts.save_html(spec, str(tmp_path / "m.html"))
     html = (tmp_path / "m.html").read_text()
     assert "cdn.jsdelivr" not in html and "equalEarth" in html and len(html) > 100_000
+
+
+def test_rank_intervals_chart_orders_units_and_spans_the_interval():
+    import pandas as pd
+
+    from marc import charts
+
+    summary = pd.DataFrame({"unit": ["BBB", "AAA", "CCC"], "rank": [2.0, 1.0, None], "rank_p05": [1.0, 1.0, None],
+                            "rank_p95": [3.0, 2.0, None], "mean_abs_rank_shift": [0.5, 0.2, None]})
+    spec = charts.rank_intervals(summary, {"AAA": "Aland", "BBB": "Bland"}, highlight=["BBB"]).to_dict()
+    layer = spec["layer"][0]
+    assert layer["encoding"]["x"]["field"] == "rank_p05" and layer["encoding"]["x2"]["field"] == "rank_p95"
+    assert layer["encoding"]["y"]["sort"] == ["Aland", "Bland"]  # best first; the unranked unit is left out
+    values = next(iter(spec["datasets"].values()))
+    assert [v["chosen"] for v in values] == ["other", "selected"]
