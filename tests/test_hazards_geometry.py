@@ -145,3 +145,29 @@ def test_footprint_population_share_and_fallback():
     share = zonal.footprint_stat(u, foot, "population_share", pop)
     assert share["L"] == pytest.approx(0.5)
     assert share["R"] == pytest.approx(0.5, rel=1e-3)  # no population on the grid: area share
+
+
+def test_raster_in_a_projected_crs_is_reprojected(tmp_path):
+    """A Web Mercator GeoTIFF: left half 1, right half 5, split at 10°E; after the warp to EPSG:4326
+    the zonal means on either side of the split are 1 and 5."""
+    import geopandas as gpd
+    import rasterio
+    from pyproj import Transformer
+    from rasterio.transform import from_bounds
+    from shapely.geometry import box
+
+    from marc.hazards import zonal
+
+    to_merc = Transformer.from_crs(4326, 3857, always_xy=True)
+    (x0, y0), (x1, y1) = to_merc.transform(0, 0), to_merc.transform(20, 20)
+    arr = np.ones((200, 200), dtype="float32")
+    arr[:, 100:] = 5.0
+    path = tmp_path / "merc.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=200, count=1, dtype="float32", crs="EPSG:3857",
+                       transform=from_bounds(x0, y0, x1, y1, 200, 200), nodata=-9999) as dst:
+        dst.write(arr, 1)
+    grid = read_raster(path)
+    assert grid.xmin == pytest.approx(0, abs=1e-6) and grid.xmax == pytest.approx(20, abs=1e-6)
+    units = gpd.GeoDataFrame({"unit": ["W", "E"]}, geometry=[box(1, 2, 8, 18), box(12, 2, 19, 18)], crs=4326)
+    means = zonal.raster_stat(units, grid, "mean")
+    assert means["W"] == pytest.approx(1.0) and means["E"] == pytest.approx(5.0)

@@ -76,7 +76,7 @@ def _prepare_layer(layer: Layer, units: gpd.GeoDataFrame, data_root: Path) -> di
         if not layer.time.window:
             raise MarcError.single(src.dataset, "undated-layer", f"layer {layer.id}: a raster needs time.window to date it")
         grid = read_raster(vector.source_path(data_root, src.dataset, src.file), variable=src.variable,
-                           band=src.band, crs=src.crs)
+                           band=src.band, crs=src.crs, resampling=src.resampling)
         return {"type": "raster", "grid": grid}
     events = vector.load_events(layer, data_root)
     if events["year"].isna().all():  # an undated layer (volcano list, coastline): date it by its window

@@ -54,19 +54,38 @@ class Grid:
         return best
 
 
-def _check_crs(crs: CRS | None, declared: str | None, where: str) -> None:
+def _check_crs(crs: CRS | None, declared: str | None, where: str) -> CRS:
+    """The raster's CRS (its own, else the declared one); an error when neither is known."""
     if crs is None and declared is None:
         raise MarcError.single(where, "undefined-crs",
                                "the raster has no CRS; declare one on the source (crs: EPSG:4326) if you know it")
-    use = CRS.from_user_input(declared) if crs is None else crs
-    if not use.equals(CRS.from_epsg(4326)):
-        raise MarcError.single(where, "raster-crs",
-                               f"raster CRS {use.to_string()} is not EPSG:4326; warp it first "
-                               "(gdalwarp -t_srs EPSG:4326) so cells align with longitude/latitude")
+    return CRS.from_user_input(declared) if crs is None else crs
 
 
-def read_raster(path: Path, *, variable: str | None = None, band: int = 1, crs: str | None = None) -> Grid:
-    """Read one band of a raster file (or one slice of a NetCDF variable) as a north-up :class:`Grid`."""
+def _warp_to_geographic(arr: np.ndarray, ds, src_crs: CRS, resampling: str, where: str):
+    """Reproject a band to EPSG:4326 with rasterio.warp (``resampling``: nearest, bilinear or average).
+
+    Warping resamples values; it does not conserve totals, so a count grid (population) should be
+    supplied in geographic coordinates, or with ``resampling: average`` and read as a density."""
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    try:
+        transform, width, height = calculate_default_transform(src_crs.to_wkt(), "EPSG:4326", ds.width, ds.height,
+                                                               *ds.bounds)
+        out = np.full((height, width), np.nan)
+        reproject(source=arr, destination=out, src_transform=ds.transform, src_crs=src_crs.to_wkt(),
+                  dst_transform=transform, dst_crs="EPSG:4326", resampling=Resampling[resampling],
+                  src_nodata=np.nan, dst_nodata=np.nan)
+    except Exception as exc:
+        raise MarcError.single(where, "raster-crs", f"cannot reproject from {src_crs.to_string()} to EPSG:4326: "
+                                                    f"{str(exc).splitlines()[0]}") from None
+    return out, transform, width, height
+
+
+def read_raster(path: Path, *, variable: str | None = None, band: int = 1, crs: str | None = None,
+                resampling: str = "nearest") -> Grid:
+    """Read one band of a raster file (or one slice of a NetCDF variable) as a north-up :class:`Grid`
+    in EPSG:4326; a raster in another CRS is reprojected first (see :func:`_warp_to_geographic`)."""
     where = str(path)
     if not path.exists():
         raise MarcError.single(where, "missing-file", "raster not found; run `marc pull` for its source")
@@ -76,13 +95,15 @@ def read_raster(path: Path, *, variable: str | None = None, band: int = 1, crs: 
 
     try:
         with rasterio.open(path) as ds:
-            _check_crs(CRS.from_wkt(ds.crs.to_wkt()) if ds.crs else None, crs, where)
+            src_crs = _check_crs(CRS.from_wkt(ds.crs.to_wkt()) if ds.crs else None, crs, where)
             arr = ds.read(band, masked=True).astype("float64").filled(np.nan)
-            t = ds.transform
+            t, width, height = ds.transform, ds.width, ds.height
+            if not src_crs.equals(CRS.from_epsg(4326)):
+                arr, t, width, height = _warp_to_geographic(arr, ds, src_crs, resampling, where)
             if t.b != 0 or t.d != 0:
                 raise MarcError.single(where, "rotated-raster", "rotated rasters are not supported; warp it first")
             xmin, ymax = t.c, t.f
-            xmax, ymin = xmin + t.a * ds.width, ymax + t.e * ds.height
+            xmax, ymin = xmin + t.a * width, ymax + t.e * height
     except MarcError:
         raise
     except Exception as exc:
@@ -108,7 +129,8 @@ def _read_netcdf(path: Path, variable: str | None, band: int, crs: str | None) -
         lon = next((d for d in da.dims if d.lower() in ("lon", "longitude", "x")), None)
         if da.ndim != 2 or lat is None or lon is None:
             raise MarcError.single(where, "netcdf-shape", f"{variable} must be (lat, lon) or (t, lat, lon); got {da.dims}")
-        _check_crs(None, crs or "EPSG:4326", where)  # CF lat/lon grids are geographic
+        if not _check_crs(None, crs or "EPSG:4326", where).equals(CRS.from_epsg(4326)):  # CF lat/lon grids are geographic
+            raise MarcError.single(where, "raster-crs", "NetCDF variables are read on their lat/lon grid (EPSG:4326)")
         da = da.transpose(lat, lon).sortby(lat, ascending=False).sortby(lon)
         y, x = da[lat].values.astype(float), da[lon].values.astype(float)
         arr = da.values.astype("float64")

@@ -36,6 +36,8 @@ class RasterSource(FileRef):
     kind: Literal["raster"] = "raster"
     variable: str | None = Field(None, description="NetCDF variable name (NetCDF files only).")
     band: int = Field(1, ge=1, description="Band (GeoTIFF) or 1-based index along the first dimension (NetCDF).")
+    resampling: Literal["nearest", "bilinear", "average"] = Field(
+        "nearest", description="How a raster in another CRS is resampled when it is reprojected to EPSG:4326.")
 
 
 class CsvSource(FileRef):
