@@ -101,3 +101,10 @@ def test_context_flags_declared_in_index_yaml(real_outcome):
     assert t.loc["MLI", "peace_operation"] == 0 and t.loc["MLI", "years_since_peace_operation"] <= 2  # MINUSMA closed 2023
     assert bool(t.loc["MLI", "transition"]) and bool(t.loc["UKR", "conflict_affected"])
     assert t.loc["NOR", "region"] == "Europe & Central Asia"
+
+
+def test_inform_climate_change_projections_are_shown_but_not_scored(real_outcome):
+    h = real_outcome.hazard_table
+    latest = h.sort_values("year").groupby("unit").tail(1).set_index("unit")
+    assert latest.loc["BGD", "informcc_risk_2050_pessimistic"] > latest.loc["NOR", "informcc_risk_2050_pessimistic"]
+    assert "projections" not in real_outcome.hazards.exposure.components
