@@ -171,3 +171,20 @@ def test_raster_in_a_projected_crs_is_reprojected(tmp_path):
     units = gpd.GeoDataFrame({"unit": ["W", "E"]}, geometry=[box(1, 2, 8, 18), box(12, 2, 19, 18)], crs=4326)
     means = zonal.raster_stat(units, grid, "mean")
     assert means["W"] == pytest.approx(1.0) and means["E"] == pytest.approx(5.0)
+
+
+def test_population_weighted_mean_by_hand():
+    """Hazard 10 | 20 over two cells holding 1 and 3 people: the average inhabitant faces
+    (10·1 + 20·3) / 4 = 17.5, while the land mean is 15."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from marc.hazards import zonal
+
+    hazard = Grid(np.array([[10.0, 20.0]]), 0, 0, 2, 1, "hazard")
+    pop = Grid(np.array([[1.0, 3.0]]), 0, 0, 2, 1, "pop")
+    units = gpd.GeoDataFrame({"unit": ["A", "ISLAND"]}, geometry=[box(0, 0, 2, 1), box(1.4, 0.4, 1.401, 0.401)], crs=4326)
+    got = zonal.raster_stat(units, hazard, "population_weighted_mean", pop=pop)
+    assert got["A"] == pytest.approx(17.5)
+    assert got["ISLAND"] == pytest.approx(20.0)  # sub-pixel: the covering cell
+    assert zonal.raster_stat(units, hazard, "mean")["A"] == pytest.approx(15.0, rel=1e-3)

@@ -116,7 +116,7 @@ def _per_units(units: gpd.GeoDataFrame, layers: list[Layer], prepared: dict[str,
         p = prepared[layer.id]
         kind = layer.statistic.kind
         if p["type"] == "raster":
-            s = zonal.raster_stat(units, p["grid"], kind, layer.statistic.threshold)
+            s = zonal.raster_stat(units, p["grid"], kind, layer.statistic.threshold, pop=pop)
             rows.append(pd.DataFrame({"unit": s.index, "layer": layer.id, "year": layer.time.window[1], "value": s.values}))
         elif p["type"] == "footprint":
             for year, geom in p["feet"].items():

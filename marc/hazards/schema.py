@@ -128,11 +128,12 @@ class TimeSpec(Strict):
 
 
 class Statistic(Strict):
-    """The zonal statistic.  Raster layers: mean, max, sum, area_share_above.  Footprint layers
+    """The zonal statistic.  Raster layers: mean, max, sum, area_share_above, population_weighted_mean
+    (cells weighted by the population grid).  Footprint layers
     (buffers, swaths, polygons): population_exposed, population_share, area_share.  Point layers
     without a buffer: count, count_distinct (of `field`)."""
 
-    kind: Literal["mean", "max", "sum", "area_share_above", "population_exposed", "population_share",
+    kind: Literal["mean", "max", "sum", "area_share_above", "population_weighted_mean", "population_exposed", "population_share",
                   "area_share", "count", "count_distinct"]
     threshold: float | None = None
     field: str | None = None

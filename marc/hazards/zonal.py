@@ -27,7 +27,7 @@ from marc.boundaries import EQUAL_AREA
 from marc.hazards.raster import Grid
 
 
-def _extract(grid: Grid, geoms: np.ndarray, ops: list[str]) -> pd.DataFrame:
+def _extract(grid: Grid, geoms: np.ndarray, ops: list[str], weights: Grid | None = None) -> pd.DataFrame:
     from exactextract import exact_extract
 
     geoms = np.asarray(geoms, dtype=object)
@@ -39,17 +39,30 @@ def _extract(grid: Grid, geoms: np.ndarray, ops: list[str]) -> pd.DataFrame:
     gdf = gpd.GeoDataFrame({"_i": idx}, geometry=list(geoms[ok]), crs=4326)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = exact_extract(grid.exactextract_source(), gdf, ops, include_cols=["_i"], output="pandas")
+        res = exact_extract(grid.exactextract_source(), gdf, ops, include_cols=["_i"], output="pandas",
+                            weights=weights.exactextract_source() if weights is not None else None)
     res = res.set_index("_i")
     for col in out.columns:
         out.loc[res.index, col] = res[col].astype(float).values
     return out
 
 
-def raster_stat(units: gpd.GeoDataFrame, grid: Grid, kind: str, threshold: float | None = None) -> pd.Series:
-    """One value per unit for a raster statistic; sub-pixel units fall back to the covering cell."""
+def raster_stat(units: gpd.GeoDataFrame, grid: Grid, kind: str, threshold: float | None = None,
+                pop: Grid | None = None) -> pd.Series:
+    """One value per unit for a raster statistic; sub-pixel units fall back to the covering cell.
+
+    ``population_weighted_mean`` weights each cell by the population living in the covered part of it
+    (exactextract ``weighted_mean`` with the population grid as weights, any resolution): the hazard
+    that the average inhabitant faces, rather than the average over land."""
     geoms = units.geometry.values
-    if kind == "area_share_above":
+    if kind == "population_weighted_mean":
+        if pop is None:
+            from marc.errors import MarcError
+
+            raise MarcError.single(grid.source, "missing-population", "population_weighted_mean needs the population grid")
+        vals = _extract(grid, geoms, ["weighted_mean"], weights=pop)["weighted_mean"].to_numpy()
+        base = grid
+    elif kind == "area_share_above":
         above = Grid(np.where(np.isnan(grid.values), np.nan, (grid.values > threshold).astype(float)),
                      grid.xmin, grid.ymin, grid.xmax, grid.ymax, grid.source)
         vals = _extract(above, geoms, ["mean(coverage_weight=area_spherical_m2)"])["mean"].to_numpy()
@@ -59,7 +72,7 @@ def raster_stat(units: gpd.GeoDataFrame, grid: Grid, kind: str, threshold: float
         vals = _extract(grid, geoms, [op])[op.split("(")[0]].to_numpy()
         base = grid
     vals = vals.copy()
-    if kind in ("mean", "max", "area_share_above"):
+    if kind in ("mean", "max", "area_share_above", "population_weighted_mean"):
         rep = shapely.point_on_surface(geoms)
         for i in np.flatnonzero(np.isnan(vals)):
             if rep[i] is not None and not rep[i].is_empty:
