@@ -148,3 +148,22 @@ def test_expert_value_moves_the_score(server, page):
     files = list((fw / "expert").glob("*.csv"))
     assert any((pd.read_csv(f, dtype=str)["coder"] == "browser test").any() for f in files)
     page.screenshot(path=str(ART / "evidence_saved.png"), full_page=True)
+
+
+def test_custom_csv_upload_is_checked_and_saved(server, page, tmp_path):
+    url, fw = server
+    bad = tmp_path / "bad_values.csv"
+    bad.write_text("unit,year,value\nNOR,2023,1.5\nXXX,2023,2\n")
+    good = tmp_path / "coast_guard_fleet.csv"
+    good.write_text("unit,year,value\nNOR,2023,12\nKEN,2023,3\n")
+    open_page(page, url, "framework")
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="CSV").locator('input[type="file"]')
+    uploader.set_input_files(str(bad))
+    page.get_by_role("button", name="Check and save").click()
+    page.get_by_text(re.compile(r"\[unknown-unit\]")).first.wait_for(timeout=60_000)
+    assert not (fw / "custom" / "bad_values.csv").exists()
+    uploader.set_input_files(str(good))
+    page.get_by_role("button", name="Check and save").click()
+    page.get_by_text(re.compile(r"Saved custom/coast_guard_fleet\.csv: 2 values")).wait_for(timeout=60_000)
+    saved = pd.read_csv(fw / "custom" / "coast_guard_fleet.csv")
+    assert saved.set_index("unit").loc["NOR", "value"] == 12

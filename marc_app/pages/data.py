@@ -41,6 +41,8 @@ st.subheader("Pull or refresh")
 mirror = sources.default_mirror()
 st.write(f"Mirror: `{mirror}`" if mirror else "No local mirror: sources are downloaded from their official URLs.")
 ids = st.multiselect("Sources (empty = all)", list(registry.sources), key="data_ids")
+force = st.checkbox("Refresh: fetch again even when the cached copy is intact (a failed fetch keeps the old copy)",
+                    key="data_force")
 if st.button("Pull", type="primary", key="data_pull"):
     chosen = ids or [sid for sid, src in registry.sources.items() if not src.on_demand]
     bar = st.progress(0.0, text="Starting…")
@@ -48,7 +50,7 @@ if st.button("Pull", type="primary", key="data_pull"):
     for k, sid in enumerate(chosen, 1):
         bar.progress((k - 1) / len(chosen), text=f"{sid} ({k}/{len(chosen)})")
         try:
-            sources.ensure([sid], mirror=mirror, progress=False)
+            sources.ensure([sid], mirror=mirror, progress=False, force=force)
         except MarcError as exc:
             failed.append(sid)
             state.show_error(exc)

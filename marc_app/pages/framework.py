@@ -102,7 +102,7 @@ st.write("Columns `unit, year, value` (ISO3 codes, UTF-8, at most 5 MB). Saved a
 up = st.file_uploader("CSV", type=["csv"], key="custom_csv")
 if up is not None:
     stem = re.sub(r"[^a-z0-9_]", "_", up.name.rsplit(".", 1)[0].lower()).strip("_") or "custom"
-    cname = st.text_input("Name", value=stem if stem[0].isalpha() else f"c_{stem}", key="custom_name")
+    cname = st.text_input("Name", value=stem if stem[0].isalpha() else f"c_{stem}", key=f"custom_name_{up.file_id}")
     if st.button("Check and save", key="custom_save"):
         problems: list[Problem] = []
         data = up.getvalue()
