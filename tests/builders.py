@@ -64,6 +64,17 @@ def write_framework(root: Path, pillars: dict[str, list[dict]], *, aggregation: 
     return root
 
 
+def add_expert_slot(pillar_file: Path, indicator_id: str) -> None:
+    """Append an empty expert-coded indicator (scale 0–2) to a pillar file written by write_framework."""
+    pillar_file.write_text(pillar_file.read_text() + f"""\
+  - id: {indicator_id}
+    name: {indicator_id}
+    kind: expert
+    scale: {{0: none, 1: some, 2: full}}
+    direction: higher_is_better
+""")
+
+
 def make_panel(values: dict[str, dict[tuple[str, int], float]]) -> pd.DataFrame:
     """{indicator id: {(unit, year): value}} -> a tidy panel with variables custom/<id>."""
     rows = [(u, y, f"custom/{iid}", v, "test") for iid, cells in values.items() for (u, y), v in cells.items()]

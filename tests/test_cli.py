@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from builders import make_panel, write_framework
+from builders import add_expert_slot, make_panel, write_framework
 
 
 def marc(*args, cwd=None):
@@ -87,7 +87,8 @@ def test_score_with_rank_intervals(fixture_run, tmp_path):
     assert run.returncode == 0, run.stderr
     t = pd.read_csv(out).set_index("unit")
     for unit in ("KEN", "NOR"):
-        assert 1 <= t.loc[unit, "rank_p05"] <= t.loc[unit, "rank"] <= t.loc[unit, "rank_p95"] <= 2
+        low, rank, high = t.loc[unit, "rank_p05"], t.loc[unit, "rank"], t.loc[unit, "rank_p95"]
+        assert low >= 1 and low <= rank <= high and high <= 2
         assert t.loc[unit, "score_p05"] <= t.loc[unit, "readiness"] <= t.loc[unit, "score_p95"]
     again = tmp_path / "u2.csv"
     marc("score", "--framework", fw, "--panel", panel, "--year", 2003, "--uncertainty", 200, "--seed", 3, "--out", again)
@@ -96,13 +97,7 @@ def test_score_with_rank_intervals(fixture_run, tmp_path):
 
 def test_evidence_add_validates_saves_and_moves_the_score(tmp_path):
     root = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]}, first=2003, last=2003)
-    (root / "p.yaml").write_text((root / "p.yaml").read_text() + """\
-  - id: strategy
-    name: Strategy
-    kind: expert
-    scale: {0: none, 1: some, 2: full}
-    direction: higher_is_better
-""")
+    add_expert_slot(root / "p.yaml", "strategy")
     panel = tmp_path / "panel.csv"
     make_panel({"a": {("KEN", 2003): 40}}).to_csv(panel, index=False)
     bad = marc("evidence", "add", "strategy", "KEN", "--value", 7, "--url", "https://example.org/x", "--coder", "A",

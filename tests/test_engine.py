@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from builders import make_panel, write_framework
+from builders import add_expert_slot, make_panel, write_framework
 from marc.engine import score
 from marc.errors import MarcError
 from marc.loader import load_framework
@@ -148,13 +148,7 @@ def test_derived_indicator_expression(tmp_path):
 
 def test_expert_slot_empty_is_no_data_and_filled_counts(tmp_path):
     root = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]})
-    (root / "p.yaml").write_text((root / "p.yaml").read_text() + """\
-  - id: strategy
-    name: Strategy
-    kind: expert
-    scale: {0: none, 1: some, 2: full}
-    direction: higher_is_better
-""")
+    add_expert_slot(root / "p.yaml", "strategy")
     panel = make_panel({"a": {("KEN", 2003): 40}})
     r = score(load_framework(root), panel, [2003])
     assert math.isnan(one(r, "KEN", 2003, "strategy"))
