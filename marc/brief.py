@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from marc import export
+from marc import export, views
 from marc.errors import MarcError
 from marc.project import Outcome
 
@@ -70,14 +70,6 @@ def _latest(panel: pd.DataFrame, unit: str, variable: str, year: int) -> tuple[f
     return float(row["value"]), int(row["year"]), str(row["source"])
 
 
-def component_order(outcome: Outcome) -> list[str]:
-    """Pillars in MARC order (then any others), then governance components."""
-    fw = outcome.framework
-    marc_order = ["mitigation", "adaptation", "response", "cooperation"]
-    pillars = sorted(fw.pillars, key=lambda c: (marc_order.index(c) if c in marc_order else 9, c))
-    return pillars + [c for c, r in fw.roles.items() if r == "governance"]
-
-
 def _source_of(panel: pd.DataFrame | None, variable: str | None) -> str | None:
     if panel is None or not variable:
         return None
@@ -96,7 +88,7 @@ def _flag(value: Any) -> bool | None:
 def _headline(outcome: Outcome, table: pd.DataFrame, unit: str, year: int, intervals: pd.DataFrame | None) -> list[dict]:
     comp = outcome.results.components
     comp = comp[(comp["unit"] == unit) & (comp["year"] == year)].set_index("component")
-    ids = [outcome.results.index_id, *component_order(outcome)]
+    ids = [outcome.results.index_id, *views.components(outcome.framework)]
     out = []
     for cid in ids:
         scores = pd.to_numeric(table.set_index("unit")[cid], errors="coerce")
@@ -122,7 +114,7 @@ def _headline(outcome: Outcome, table: pd.DataFrame, unit: str, year: int, inter
 
 def _peers(outcome: Outcome, table: pd.DataFrame, unit: str, info: pd.Series) -> dict:
     idx = outcome.results.index_id
-    cols = [idx, *component_order(outcome)]
+    cols = [idx, *views.components(outcome.framework)]
     groups = outcome.countries.set_index("unit") if outcome.countries is not None else pd.DataFrame()
     t = table.assign(region=table["unit"].map(groups.get("region", pd.Series(dtype=str))),
                      income_group=table["unit"].map(groups.get("income_group", pd.Series(dtype=str))))

@@ -22,10 +22,10 @@ console = Console(highlight=False)
 
 
 def _outcome(framework: Optional[Path], year: Optional[int], mirror: Optional[Path]):
-    panel, countries = project.load_data(mirror)
+    """Scores only: the audit and the uncertainty analysis need no hazard layers."""
     outcome = project.compute(framework or project.default_framework_dir(), years=[year] if year else "latest",
-                              panel=panel, countries=countries)
-    return outcome, panel
+                              mirror=mirror, hazards=False)
+    return outcome, outcome.panel
 
 
 def _write_tables(tables: dict[str, pd.DataFrame], out: Path, payload: dict | None = None) -> None:
