@@ -25,7 +25,8 @@ from marc.normalise import normalise, treat_outliers
 
 INDICATOR_COLUMNS = ["unit", "year", "indicator", "parent", "raw_value", "data_year", "transformed", "score",
                      "imputed", "carried_forward", "group_mean", "capped", "source", "variable", "measure_unit", "weight"]
-COMPONENT_COLUMNS = ["unit", "year", "component", "role", "score", "value", "coverage", "imputed_share", "published"]
+COMPONENT_COLUMNS = ["unit", "year", "component", "role", "score", "value", "coverage", "imputed_share", "published",
+                     "coverage_intended", "security_coverage", "security_observed", "security_total"]
 
 
 @dataclass
@@ -43,8 +44,8 @@ class Results:
         ind = self.indicators if year is None else self.indicators[self.indicators["year"] == year]
         scores = comp.pivot(index=["unit", "year"], columns="component", values="score")
         idx = comp[comp["component"] == self.index_id].set_index(["unit", "year"])
-        scores["coverage"] = idx["coverage"]
-        scores["imputed_share"] = idx["imputed_share"]
+        for col in ("coverage", "imputed_share", "coverage_intended", "security_coverage", "security_observed", "security_total"):
+            scores[col] = idx[col]
         ind_scores = ind.pivot(index=["unit", "year"], columns="indicator", values="score").add_prefix("ind:")
         out = scores.join(ind_scores).reset_index()
         out.columns.name = None
@@ -108,6 +109,8 @@ class Prepared:
     columns: dict[str, np.ndarray]
     signature: str
     not_applicable: dict[str, np.ndarray]  # per indicator, units where it does not apply
+    has_value: dict[str, np.ndarray] = None  # per indicator (units × editions): a score from data or a declared absent_means
+    observed: dict[str, np.ndarray] = None  # per indicator: a score from a record (no absent_means fill, no group mean)
 
 
 def _signature(fw: Framework) -> str:
@@ -164,10 +167,11 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
 
     raw_by_id: dict[str, np.ndarray] = {}
     cols: dict[str, list] = {c: [] for c in INDICATOR_COLUMNS if c not in ("unit", "year")}
-    child_score, child_imputed, not_applicable = {}, {}, {}
+    child_score, child_imputed, not_applicable, has_value, observed = {}, {}, {}, {}, {}
     nu, ne = len(unit_index), len(editions)
     for ind in _order(fw):
         var = f"expert/{ind.id}" if ind.kind == "expert" else ind.source
+        fill = None
         if ind.expression:
             tree = expression.parse(ind.expression)
             vals = {r.name: (mats[r.name] if r.is_variable else raw_by_id[r.name]) for r in expression.references(tree)}
@@ -179,7 +183,9 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
             src = sources[var]
             if ind.absent_means is not None and spans[var][1] >= spans[var][0]:
                 in_span = (all_years >= spans[var][0]) & (all_years <= spans[var][1])
-                raw[:, in_span] = np.where(np.isnan(raw[:, in_span]), ind.absent_means, raw[:, in_span])
+                fill = np.zeros(raw.shape, dtype=bool)
+                fill[:, in_span] = np.isnan(raw[:, in_span])
+                raw = np.where(fill, ind.absent_means, raw)
         raw_by_id[ind.id] = raw
 
         t = ind.transform
@@ -206,8 +212,11 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
 
         # edition selection
         filled, src_year = _ffill_with_year(trans, all_years)
-        raw_filled = np.take_along_axis(raw, np.nan_to_num(src_year - lo, nan=0).astype(int), axis=1)
+        src_pos = np.nan_to_num(src_year - lo, nan=0).astype(int)
+        raw_filled = np.take_along_axis(raw, src_pos, axis=1)
         sel, dy, rawsel = filled[:, ed_pos], src_year[:, ed_pos], raw_filled[:, ed_pos]
+        fill_sel = (np.take_along_axis(fill, src_pos, axis=1)[:, ed_pos] if fill is not None
+                    else np.zeros((nu, ne), dtype=bool))
         lag = fw.max_lag(ind)
         in_window = ~np.isnan(dy) & (editions[None, :] - dy <= lag)
         ref = np.where(in_window, dy, -np.inf).max(axis=0)
@@ -242,6 +251,8 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
         imputed = carried | gmean
         child_score[ind.id] = s
         child_imputed[ind.id] = imputed.astype(float)
+        has_value[ind.id] = ~np.isnan(s) & ~gmean
+        observed[ind.id] = has_value[ind.id] & ~fill_sel
         n = nu * ne
         for col, value in (("indicator", ind.id), ("parent", fw.parents[ind.id]),
                            ("raw_value", np.where(use & ~gmean, rawsel, np.nan)), ("data_year", np.where(use & ~gmean, dy, np.nan)),
@@ -254,7 +265,59 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
                "year": np.tile(np.tile(editions, nu), len(fw.indicators))}
     columns |= {c: np.concatenate(v) for c, v in cols.items()}
     return Prepared(units=unit_index, editions=editions, scores=child_score, imputed=child_imputed, columns=columns,
-                    signature=_signature(fw), not_applicable=not_applicable)
+                    signature=_signature(fw), not_applicable=not_applicable, has_value=has_value, observed=observed)
+
+
+def effective_weights(fw: Framework) -> dict[str, float]:
+    """Each indicator's share of the index: the product of its normalised weights down the tree."""
+    weights = {i.id: float(i.weight) for i in fw.indicators} | {c.id: float(c.weight) for c in fw.components.values()}
+    eff: dict[str, float] = {fw.index.id: 1.0}
+    for level in reversed(fw.levels()):  # from the index down
+        for node in level:
+            kids = fw.children(node)
+            total = sum(weights[k] for k in kids)
+            for k in kids:
+                eff[k] = eff.get(node, 0.0) * (weights[k] / total if total > 0 else 0.0)
+    return {i.id: eff.get(i.id, 0.0) for i in fw.indicators}
+
+
+def leaf_coverage(fw: Framework, prep: Prepared, component: str, eff: dict[str, float]) -> dict[str, np.ndarray]:
+    """Coverage of *component* counted on its leaves (units × editions).
+
+    ``coverage_intended``: effective weight of the indicators with a value (data, carried forward or a
+    declared ``absent_means``; not a group mean) over that of the indicators that apply to the unit
+    (``drop`` policies and empty expert slots included).  ``security_coverage``: the same over
+    ``security_sector`` indicators, counting records only (an ``absent_means`` fill is not evidence);
+    ``security_observed`` and ``security_total`` count those indicators.
+    """
+    nu, ne = len(prep.units), len(prep.editions)
+    leaves = [i for i in fw.indicators if _descends(fw, i.id, component) and eff[i.id] > 0]
+    out = {}
+    for name, subset, mask in (("coverage_intended", leaves, prep.has_value),
+                               ("security", [i for i in leaves if i.security_sector], prep.observed)):
+        num, den = np.zeros((nu, ne)), np.zeros((nu, ne))
+        n_obs, n_all = np.zeros((nu, ne)), np.zeros((nu, ne))
+        for ind in subset:
+            applies = ~prep.not_applicable[ind.id][:, None]
+            den += eff[ind.id] * applies
+            num += eff[ind.id] * (mask[ind.id] & applies)
+            n_all += applies
+            n_obs += mask[ind.id] & applies
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(den > 0, num / den, np.nan)
+        if name == "coverage_intended":
+            out[name] = share
+        else:
+            out |= {"security_coverage": share, "security_observed": n_obs, "security_total": n_all}
+    return out
+
+
+def _descends(fw: Framework, node: str, ancestor: str) -> bool:
+    while node is not None:
+        if node == ancestor:
+            return True
+        node = fw.parents.get(node)
+    return False
 
 
 def aggregate_components(fw: Framework, prep: Prepared) -> pd.DataFrame:
@@ -266,6 +329,7 @@ def aggregate_components(fw: Framework, prep: Prepared) -> pd.DataFrame:
     droppable = {i.id: np.broadcast_to((fw.missing_policy(i).policy == "drop") | prep.not_applicable[i.id][:, None], (nu, ne))
                  for i in fw.indicators}
     weights = {i.id: i.weight for i in fw.indicators} | {c.id: c.weight for c in fw.components.values()}
+    eff = effective_weights(fw)
     for level in fw.levels():
         for comp_id in level:
             comp = fw.index if comp_id == fw.index.id else fw.components[comp_id]
@@ -278,11 +342,12 @@ def aggregate_components(fw: Framework, prep: Prepared) -> pd.DataFrame:
             child_score[comp_id] = agg.score
             child_imputed[comp_id] = np.nan_to_num(agg.imputed_share, nan=0.0)
             role = "index" if comp_id == fw.index.id else fw.roles[comp_id]
+            leaf = leaf_coverage(fw, prep, comp_id, eff)
             comp_tables.append(pd.DataFrame({
                 "unit": unit_col, "year": year_col, "component": comp_id,
                 "role": role, "score": agg.score.ravel(), "value": agg.value.ravel(), "coverage": agg.coverage.ravel(),
                 "imputed_share": agg.imputed_share.ravel(), "published": agg.published.ravel(),
-            }))
+            } | {k: v.ravel() for k, v in leaf.items()}))
     return pd.concat(comp_tables, ignore_index=True)[COMPONENT_COLUMNS]
 
 

@@ -1,9 +1,16 @@
 """Expert-coded evidence and users' custom indicator CSVs.
 
-Expert indicators (``kind: expert``) are read from ``<framework>/expert/<indicator id>.csv`` with the
-columns in :data:`EXPERT_COLUMNS`: one row per unit and year, a level on the indicator's declared
-ordinal scale, the evidence URL, who coded it, when, and with what confidence.  A missing file or an
-empty one means "no data" (never zero).
+Expert indicators (``kind: expert``) are read from ``<framework>/expert/<indicator id>.csv``: one row
+per coder, unit and year, with a level on the indicator's declared ordinal scale, the evidence URL,
+who coded it, when, with what confidence, and its review status (after V-Dem: several independent
+coders per cell, disagreement kept as uncertainty).  A missing file or an empty one means "no data"
+(never zero).
+
+Review statuses (:data:`STATUSES`): ``baseline`` (the shipped desk coding: scored, and shown as
+"unreviewed desk coding" until someone else approves it), ``submitted`` (waiting for review, not
+scored), ``approved`` (scored), ``rejected`` (kept, never scored) and ``disputed`` (a challenged
+value: kept and shown, excluded from the score until resolved).  The scored rows of one unit, year
+and indicator combine by the indicator's ``combine`` rule (``median_low`` by default).
 
 Custom indicators come from ``<framework>/custom/<name>.csv`` with ``unit, year, value`` and become
 the panel variable ``custom/<name>``.
@@ -11,24 +18,33 @@ the panel variable ``custom/<name>``.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pycountry
 
-from marc.atomic import write_text
-from marc.errors import MarcError, Problem
+from marc.errors import Problem
 from marc.framework import Indicator
 
-EXPERT_COLUMNS = ["unit", "year", "value", "evidence_url", "coder", "date", "confidence"]
+#: the columns of an expert CSV; the last four are optional in older files (read as approved)
+EXPERT_COLUMNS = ["unit", "year", "value", "evidence_url", "coder", "date", "confidence", "status", "reviewer",
+                  "review_date", "note", "review_note"]
+REQUIRED_EXPERT = EXPERT_COLUMNS[:7]
 CUSTOM_COLUMNS = ["unit", "year", "value"]
 CONFIDENCE = ("low", "medium", "high")
+STATUSES = ("baseline", "submitted", "approved", "rejected", "disputed")
+SCORED = ("baseline", "approved")
+REVIEWED = ("approved", "rejected", "disputed")
+FREE_TEXT = ("coder", "note", "reviewer", "review_note")
+#: characters that make a spreadsheet treat a text cell as a formula (OWASP CSV injection)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXTRA_UNITS = {"XKX"}  # Kosovo: user-assigned code used by the World Bank and others
 MAX_CUSTOM_BYTES = 5 * 1024 * 1024
+MAX_EXPERT_BYTES = 20 * 1024 * 1024
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$")
 
 
@@ -39,6 +55,12 @@ def valid_unit(code: str) -> bool:
 
 
 def _read_csv(path: Path, columns: list[str], problems: list[Problem]) -> pd.DataFrame | None:
+    if path.is_dir():
+        problems.append(Problem(str(path), 0, 0, "not-a-file", "a folder stands where a CSV file is expected"))
+        return None
+    if path.stat().st_size > MAX_EXPERT_BYTES:
+        problems.append(Problem(str(path), 0, 0, "too-large", f"{path.stat().st_size:,} bytes; the limit is {MAX_EXPERT_BYTES:,}"))
+        return None
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except UnicodeDecodeError:
@@ -54,69 +76,139 @@ def _read_csv(path: Path, columns: list[str], problems: list[Problem]) -> pd.Dat
     return df
 
 
+def complete_expert(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the optional columns of older expert CSVs: without a status column, rows count as approved."""
+    df = df.copy()
+    if "status" not in df.columns:
+        df["status"] = "approved"
+    for col in EXPERT_COLUMNS:
+        if col not in df.columns:
+            df[col] = ""
+    return df[EXPERT_COLUMNS]
+
+
+def formula_like(text: str) -> bool:
+    """True when a spreadsheet would read *text* as a formula."""
+    return bool(text) and text.startswith(FORMULA_START)
+
+
 def validate_expert_rows(df: pd.DataFrame, ind: Indicator, path: str, first_line: int = 2) -> list[Problem]:
-    """Check expert rows; line numbers count the header as line 1."""
+    """Check expert rows; line numbers count the header as line 1, columns follow :data:`EXPERT_COLUMNS`."""
     problems = []
     levels = set(ind.scale or {})
+    legacy = "status" not in df.columns  # an older file: its rows count as approved, with no review columns to check
+    df = complete_expert(df)
     for k, row in enumerate(df.itertuples(index=False)):
         line = first_line + k
-        r = row._asdict()
+        r = {c: str(v) for c, v in row._asdict().items()}
 
         def bad(col: str, code: str, msg: str) -> None:
             problems.append(Problem(path, line, EXPERT_COLUMNS.index(col) + 1, code, msg))
 
-        if not valid_unit(str(r["unit"]).strip()):
+        if not valid_unit(r["unit"].strip()):
             bad("unit", "unknown-unit", f"{r['unit']!r} is not an ISO3 country code")
-        try:
-            year = int(str(r["year"]).strip())
-            if not 1900 <= year <= 2100:
-                raise ValueError
-        except ValueError:
-            bad("year", "bad-year", f"year {r['year']!r} is not a year")
-        try:
-            value = int(float(str(r["value"]).strip()))
-            if value not in levels or float(str(r["value"])) != value:
-                raise ValueError
-        except ValueError:
+        y = r["year"].strip()
+        if not (y.isascii() and y.isdigit() and 1900 <= int(y) <= 2100):
+            bad("year", "bad-year", f"year {r['year']!r} is not a year (1900-2100)")
+        v = r["value"].strip()
+        if not (re.fullmatch(r"-?[0-9]+", v) and int(v) in levels):
             bad("value", "bad-value", f"value {r['value']!r} is not a level of the scale {sorted(levels)}")
-        if not _URL.match(str(r["evidence_url"]).strip()):
+        if not _URL.match(r["evidence_url"].strip()):
             bad("evidence_url", "bad-url", "evidence_url must be an http(s) link to the evidence")
-        if not str(r["coder"]).strip():
+        if not r["coder"].strip():
             bad("coder", "missing-value", "coder is required")
         try:
-            date.fromisoformat(str(r["date"]).strip())
+            date.fromisoformat(r["date"].strip())
         except ValueError:
             bad("date", "bad-date", f"date {r['date']!r} is not an ISO date (YYYY-MM-DD)")
-        if str(r["confidence"]).strip() not in CONFIDENCE:
+        if r["confidence"].strip() not in CONFIDENCE:
             bad("confidence", "bad-value", f"confidence must be one of {CONFIDENCE}")
-    dup = df.duplicated(["unit", "year"], keep="first")
-    for k in df.index[dup]:
-        problems.append(Problem(path, first_line + int(k), 1, "duplicate-rows", "a second value for the same unit and year"))
+        status = r["status"].strip()
+        if status not in STATUSES:
+            bad("status", "bad-status", f"status {status!r} is not one of {STATUSES}")
+        if status in REVIEWED and not legacy:
+            if not r["reviewer"].strip():
+                bad("reviewer", "missing-value", f"a row with status {status!r} needs its reviewer")
+            elif r["reviewer"].strip() == r["coder"].strip() and status == "approved":
+                bad("reviewer", "self-approval", f"{r['coder'].strip()!r} approved their own row; another reviewer must approve it")
+            try:
+                date.fromisoformat(r["review_date"].strip())
+            except ValueError:
+                bad("review_date", "bad-date", f"review_date {r['review_date']!r} is not an ISO date (YYYY-MM-DD)")
+        for col in FREE_TEXT:
+            if formula_like(r[col]):
+                bad(col, "formula-text", f"{col} starts with {r[col][:1]!r}, which spreadsheets run as a formula; "
+                                         "reword it (for example drop the leading sign)")
+    key = df["unit"].str.strip() + "|" + df["year"].str.strip() + "|" + df["coder"].str.strip()
+    active = df["status"].str.strip() != "rejected"
+    dup = key.where(active).duplicated(keep="first") & active
+    for k in np.flatnonzero(dup.to_numpy()):
+        problems.append(Problem(path, first_line + int(k), 1, "duplicate-rows",
+                                "this coder already has a value for the same unit and year; revise that row instead"))
     return problems
 
 
-def read_expert(root: Path, indicators: list[Indicator], problems: list[Problem]) -> pd.DataFrame:
-    """All expert rows as a frame with an ``indicator`` column (empty when no file has data)."""
+def read_expert_rows(root: Path, indicators: list[Indicator], problems: list[Problem]) -> pd.DataFrame:
+    """Every coder's row of every expert indicator (``indicator``, ``line`` and :data:`EXPERT_COLUMNS`)."""
     frames = []
     for ind in indicators:
         path = root / "expert" / f"{ind.id}.csv"
         if not path.exists():
             continue
-        df = _read_csv(path, EXPERT_COLUMNS, problems)
+        df = _read_csv(path, REQUIRED_EXPERT, problems)
         if df is None or df.empty:
             continue
         found = validate_expert_rows(df, ind, str(path))
         problems.extend(found)
         if not found:
-            df = df[EXPERT_COLUMNS].copy()
+            df = complete_expert(df).apply(lambda c: c.str.strip())
             df["year"] = df["year"].astype(int)
             df["value"] = df["value"].astype(float)
-            df["unit"] = df["unit"].str.strip()
+            df.insert(0, "line", np.arange(2, len(df) + 2))
             df.insert(0, "indicator", ind.id)
             frames.append(df)
     if not frames:
-        return pd.DataFrame(columns=["indicator", *EXPERT_COLUMNS])
+        return pd.DataFrame(columns=["indicator", "line", *EXPERT_COLUMNS])
     return pd.concat(frames, ignore_index=True)
+
+
+def _combine(values: np.ndarray, rule: str) -> float:
+    values = np.sort(values)
+    if rule == "mean":
+        return float(values.mean())
+    if rule == "mode":
+        levels, counts = np.unique(values, return_counts=True)
+        return float(levels[np.argmax(counts)])  # the first (lowest) of the most frequent levels
+    return float(values[(len(values) - 1) // 2])  # median_low
+
+
+def combine_expert(rows: pd.DataFrame, indicators: list[Indicator]) -> pd.DataFrame:
+    """One value per indicator, unit and year from the scored rows (baseline and approved).
+
+    Columns: indicator, unit, year, value, coders (how many), spread (max - min level), confidence
+    (the lowest of the coders'), status (``approved`` when any scored row is approved, else
+    ``baseline``), disputed (how many disputed rows the cell has), evidence_url (every URL, "; ").
+    """
+    cols = ["indicator", "unit", "year", "value", "coders", "spread", "confidence", "status", "disputed", "evidence_url"]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    rule = {i.id: i.combine for i in indicators}
+    disputed = rows[rows["status"] == "disputed"].groupby(["indicator", "unit", "year"]).size()
+    scored = rows[rows["status"].isin(SCORED)]
+    out = []
+    rank = {c: k for k, c in enumerate(CONFIDENCE)}
+    for (ind, unit, year), g in scored.groupby(["indicator", "unit", "year"], sort=True):
+        vals = g["value"].to_numpy(dtype=float)
+        out.append((ind, unit, int(year), _combine(vals, rule.get(ind, "median_low")), len(g), float(vals.max() - vals.min()),
+                    min(g["confidence"], key=rank.__getitem__), "approved" if (g["status"] == "approved").any() else "baseline",
+                    int(disputed.get((ind, unit, year), 0)), "; ".join(dict.fromkeys(g["evidence_url"]))))
+    return pd.DataFrame(out, columns=cols)
+
+
+def read_expert(root: Path, indicators: list[Indicator], problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The combined expert values and every coder's row (see :func:`combine_expert`)."""
+    rows = read_expert_rows(root, indicators, problems)
+    return combine_expert(rows, indicators), rows
 
 
 def read_custom(root: Path, problems: list[Problem]) -> pd.DataFrame:
@@ -171,21 +263,3 @@ def parse_custom(data: bytes, name: str, origin: str, problems: list[Problem]) -
                         "variable": f"custom/{name}", "value": pd.to_numeric(df["value"], errors="coerce"),
                         "source": f"custom:{name}"})
     return out.dropna(subset=["value"])
-
-
-def append_expert(root: Path, ind: Indicator, row: dict) -> Path:
-    """Validate one expert row and add it (replacing the same unit+year) to the indicator's CSV, atomically."""
-    path = Path(root) / "expert" / f"{ind.id}.csv"
-    new = pd.DataFrame([{c: str(row.get(c, "")).strip() for c in EXPERT_COLUMNS}])
-    problems = validate_expert_rows(new, ind, f"{path} (new row)")
-    if problems:
-        raise MarcError(problems)
-    if path.exists() and path.stat().st_size:
-        old = pd.read_csv(path, dtype=str, keep_default_na=False)
-        old = old[~((old["unit"] == new.at[0, "unit"]) & (old["year"] == new.at[0, "year"]))]
-        new = pd.concat([old[EXPERT_COLUMNS], new], ignore_index=True)
-    new = new.sort_values(["unit", "year"], kind="stable")
-    buf = io.StringIO()
-    new.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    write_text(path, buf.getvalue())
-    return path

@@ -184,6 +184,12 @@ class Indicator(Strict):
     max_lag: int | None = Field(None, ge=0, le=50, description="Edition window: a score for year Y uses data dated in [Y - max_lag, Y].")
     weight: float = 1.0
     scale: dict[int, str] | None = Field(None, description="Expert indicators: the ordinal scale, level -> label.")
+    combine: Literal["median_low", "mean", "mode"] = Field(
+        "median_low", description="Expert indicators: how several coders' values for one unit and year combine "
+                                  "(median_low never produces a half level; mode breaks ties towards the lower level).")
+    security_sector: bool = Field(False, description="True when the unit of observation is a security institution (armed "
+                                                     "forces, police, civil protection, border or coast guard, their "
+                                                     "oversight); reported as security-sector coverage.")
     rationale: str = ""
     caveat: str = ""
     references: list[str] = Field(default_factory=list)
@@ -207,6 +213,8 @@ class Indicator(Strict):
                 raise PydanticCustomError("source-or-expression", "give exactly one of 'source' or 'expression'")
             if self.normalise is None:
                 raise PydanticCustomError("missing-key", "required key 'normalise' is missing")
+            if "combine" in self.model_fields_set:
+                raise PydanticCustomError("expert-only", "'combine' applies to expert indicators (kind: expert) only")
         if self.transform.log and self.absent_means is not None and self.absent_means + self.transform.log.offset <= 0:
             raise PydanticCustomError("log-nonpositive", "log transform on data whose absent value ({v}) is not positive; add an offset",
                                       {"v": self.absent_means})

@@ -47,7 +47,8 @@ class Framework:
     parents: dict[str, str]
     files: dict[str, Path]
     docs: dict[Path, yamlio.YamlDoc] = field(repr=False)
-    expert: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    expert: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # combined: one value per indicator, unit, year
+    expert_rows: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # every coder's row, with its review status
     custom: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def children(self, node_id: str) -> list[str]:
@@ -284,11 +285,12 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
             doc, loc = where[comp]
             problems.append(_problem(doc, loc, "empty-component", f"{comp!r} has no indicators or sub-components"))
 
-    expert = read_expert(root, [i for i in indicators if i.kind == "expert"], problems)
+    expert, expert_rows = read_expert(root, [i for i in indicators if i.kind == "expert"], problems)
     custom = read_custom(root, problems)
     if problems:
         raise MarcError(problems)
     return Framework(root=root, index=index, editions=index_file.editions, defaults=index_file.defaults,
                      context=index_file.context, uncertainty=index_file.uncertainty, components=components,
                      roles=roles, indicators=indicators, parents=parents,
-                     files={k: v[0].path for k, v in where.items()}, docs=docs, expert=expert, custom=custom)
+                     files={k: v[0].path for k, v in where.items()}, docs=docs, expert=expert,
+                     expert_rows=expert_rows, custom=custom)

@@ -99,7 +99,8 @@ def normalise(x: np.ndarray, spec, direction: str, *, history: np.ndarray | None
                 span = hi - lo
                 raw = np.where(span > 0, (x - lo) / np.where(span > 0, span, 1), 0.5)
             else:
-                z = np.where(sd > 0, (x - mu) / np.where(sd > 0, sd, 1), 0.0)
+                spread = (sd > 0) & (hi > lo)  # a constant column has no spread, whatever rounding leaves in sd
+                z = np.where(spread, (x - mu) / np.where(spread, sd, 1), 0.0)
                 raw = (z + spec.clip) / (2 * spec.clip)  # clipped to [0, 1] (|z| ≤ clip) below
         elif isinstance(spec, (Rank, Percentile)):
             frame = pd.DataFrame(x)

@@ -182,12 +182,26 @@ def test_evidence_entry_moves_the_score(fw_copy, expected):
     at.button[0].click().run()
     no_exception(at)
     rows = pd.read_csv(fw_copy / "expert" / "defence_climate_strategy.csv", dtype=str)
-    assert ((rows["unit"] == unit) & (rows["year"] == str(latest)) & (rows["value"] == "3")).any()
+    mine = rows[(rows["unit"] == unit) & (rows["year"] == str(latest)) & (rows["coder"] == "test coder")]
+    assert list(mine["value"]) == ["3"] and list(mine["status"]) == ["submitted"]
+    assert "waiting" in " ".join(s.value for s in at.success) or "counts once" in " ".join(s.value for s in at.success)
+    # the coder cannot approve their own value; another reviewer can, and then it counts
+    at.text_input(key="ev_reviewer").input("test coder")
+    at.button(key="ev_approve").click().run()
+    assert any("[self-approval]" in e.value for e in at.error)
+    at.text_input(key="ev_reviewer").input("second reviewer")
+    at.button(key="ev_approve").click().run()
+    no_exception(at)
+    rows = pd.read_csv(fw_copy / "expert" / "defence_climate_strategy.csv", dtype=str)
+    mine = rows[(rows["unit"] == unit) & (rows["coder"] == "test coder")]
+    assert list(mine["status"]) == ["approved"] and list(mine["reviewer"]) == ["second reviewer"]
     msg = " ".join(s.value for s in at.success)
     m = re.search(r"readiness (\d+\.\d+) → (\d+\.\d+)", msg)
     assert m and float(m.group(1)) != float(m.group(2))
     rescored = project.compute(fw_copy, years=[latest], progress=False).table(latest).set_index("unit")
     assert float(m.group(2)) == pytest.approx(rescored.loc[unit, "readiness"], abs=0.005)
+    log = pd.read_csv(fw_copy / "expert" / "log" / f"{unit}.csv", dtype=str)
+    assert list(log["action"]) == ["submit", "approve"]
 
 
 def test_editing_set_weights_keeps_comments(tmp_path):

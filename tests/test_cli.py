@@ -109,6 +109,14 @@ def test_evidence_add_validates_saves_and_moves_the_score(tmp_path):
     assert ok.returncode == 0, ok.stderr
     out = tmp_path / "s.csv"
     assert marc("score", "--framework", root, "--panel", panel, "--out", out).returncode == 0
+    assert pd.read_csv(out).set_index("unit").loc["KEN", "readiness"] == pytest.approx(40)  # submitted: not scored yet
+    self_ok = marc("evidence", "review", "strategy", "KEN", "--year", 2003, "--coder", "A", "--approve", "--by", "A",
+                   "--framework", root)
+    assert self_ok.returncode == 2 and "[self-approval]" in self_ok.stderr and "Traceback" not in self_ok.stderr
+    approved = marc("evidence", "review", "strategy", "KEN", "--year", 2003, "--coder", "A", "--approve", "--by", "B",
+                    "--framework", root)
+    assert approved.returncode == 0, approved.stderr
+    assert marc("score", "--framework", root, "--panel", panel, "--out", out).returncode == 0
     assert pd.read_csv(out).set_index("unit").loc["KEN", "readiness"] == pytest.approx(70)  # (40 + 100) / 2
     listing = marc("evidence", "list", "--framework", root)
     assert "https://example.org/x" in listing.stdout and "1 value(s)" in listing.stdout
