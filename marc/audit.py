@@ -12,7 +12,9 @@ Flags (what ``marc audit --strict`` fails on):
 
 * ``double-counting``: two indicators of one pillar with |r| > threshold (0.9): they measure the same thing;
 * ``negative-correlation``: an indicator that correlates negatively with its own pillar: it pulls
-  against the concept, usually a wrong direction.
+  against the concept, usually a wrong direction;
+* ``low-agreement``: the coders of an expert slot agree at Krippendorff's alpha below 0.667
+  (:mod:`marc.agreement`; computed only where 10 or more cells have two or more coders).
 
 "Pillar" means every direct child of the index (the MARC pillars and the governance component);
 indicators under sub-pillars count in the pillar that holds them.  Indicators with fewer than
@@ -31,6 +33,7 @@ from marc.loader import Framework
 
 DOUBLE_COUNTING = "double-counting"
 NEGATIVE = "negative-correlation"
+LOW_AGREEMENT = "low-agreement"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class AuditReport:
     loadings: pd.DataFrame  # pillar, indicator, loading (first principal component)
     flags: list[Flag] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    agreement: pd.DataFrame = field(default_factory=pd.DataFrame)  # expert slots: Krippendorff's alpha (marc.agreement)
 
     @property
     def passed(self) -> bool:
@@ -71,7 +75,7 @@ class AuditReport:
                            ignore_index=True) if self.within else pd.DataFrame()
         return {"flags": self.flag_table(), "indicators": self.indicators, "alpha": self.alpha, "pca": self.pca,
                 "loadings": self.loadings, "between": self.between.rename_axis("component").reset_index(),
-                "within": within}
+                "within": within, "agreement": self.agreement}
 
     def to_dict(self) -> dict:
         def frame(df: pd.DataFrame) -> list[dict]:
@@ -80,7 +84,7 @@ class AuditReport:
         return {"year": self.year, "n_units": self.n_units, "method": self.method, "threshold": self.threshold,
                 "passed": self.passed, "flags": frame(self.flag_table()), "skipped": self.skipped,
                 "indicators": frame(self.indicators), "alpha": frame(self.alpha), "pca": frame(self.pca),
-                "loadings": frame(self.loadings),
+                "loadings": frame(self.loadings), "agreement": frame(self.agreement),
                 "between": {k: {c: (None if pd.isna(v) else float(v)) for c, v in row.items()}
                             for k, row in self.between.to_dict(orient="index").items()},
                 "within": {p: {k: {c: (None if pd.isna(v) else float(v)) for c, v in row.items()}
@@ -163,6 +167,14 @@ def audit(fw: Framework, results: Results, year: int, *, threshold: float = 0.9,
                              "explained": float(v / total) if total > 0 else np.nan,
                              "cumulative": float(np.nansum(vals[: j + 1]) / total) if total > 0 else np.nan})
         load_rows += [{"pillar": p, "indicator": i, "loading": float(x)} for i, x in zip(members, load)]
+    from marc.agreement import THRESHOLD, agreement
+
+    agree = agreement(fw.expert_rows, fw.indicators)
+    for row in agree.itertuples(index=False):
+        if pd.notna(row.alpha) and row.alpha < THRESHOLD:
+            flags.append(Flag(LOW_AGREEMENT, _pillar_of(fw, row.indicator), (row.indicator,), float(row.alpha),
+                              f"coders of {row.indicator} agree at Krippendorff's alpha = {row.alpha:.2f} (< {THRESHOLD}, "
+                              f"{row.cells_multi} cells coded twice): review the codebook and the disputed values"))
     comp_cols = [c for c in [*pillars, fw.index.id] if c in wide]
     between = wide[comp_cols].corr(method=method, min_periods=min_units)
     return AuditReport(
@@ -172,4 +184,4 @@ def audit(fw: Framework, results: Results, year: int, *, threshold: float = 0.9,
         alpha=pd.DataFrame(alpha_rows, columns=["pillar", "k", "n", "alpha"]),
         pca=pd.DataFrame(pca_rows, columns=["pillar", "component", "eigenvalue", "explained", "cumulative"]),
         loadings=pd.DataFrame(load_rows, columns=["pillar", "indicator", "loading"]),
-        flags=flags, skipped=skipped)
+        flags=flags, skipped=skipped, agreement=agree)

@@ -245,11 +245,15 @@ def gw_to_iso3(values: Iterable[object], source: str, rows: Sequence[object] | N
     return out, unmatched
 
 
+def un_members() -> set[str]:
+    """The 193 UN member states (country_converter's UNmember column)."""
+    data = converter().data
+    return set(data.loc[data["UNmember"].notna() & (data["UNmember"].astype(str).str.strip() != ""), "ISO3"])
+
+
 def base_units() -> list[str]:
     """The reference set of countries: the 193 UN member states plus Palestine (PSE) and Kosovo (XKX)."""
-    data = converter().data
-    members = data.loc[data["UNmember"].notna() & (data["UNmember"].astype(str).str.strip() != ""), "ISO3"]
-    return sorted(set(members) | {"PSE", "XKX"})
+    return sorted(un_members() | {"PSE", "XKX"})
 
 
 def short_name(iso3: str) -> str:
@@ -297,7 +301,7 @@ def _wdi_regions(folder: Path) -> pd.DataFrame:
 
 def country_table(root: Path | None = None) -> pd.DataFrame:
     """One row per country of :func:`base_units`: unit, name, region, income_group, ldc, sids, lldc,
-    non_annex_i.
+    non_annex_i, annex_i, un_member.
 
     ``root`` is the folder holding the source folders (default: env ``MARC_DATA_DIR`` or
     ``data/cache``).  Region and income group are the World Bank's, taken from the INFORM Risk
@@ -322,9 +326,10 @@ def country_table(root: Path | None = None) -> pd.DataFrame:
         table["income_group"] = pd.NA
     groups = root / "country_groups"
     for column, file in (("ldc", "ldc.csv"), ("sids", "sids.csv"), ("lldc", "lldc.csv"),
-                         ("non_annex_i", "non-annex-one.csv")):
+                         ("non_annex_i", "non-annex-one.csv"), ("annex_i", "annex-one.csv")):
         members = _groups(groups, file)
         table[column] = table["unit"].isin(members)
+    table["un_member"] = table["unit"].isin(un_members())
     for col in ("unit", "name", "region", "income_group"):
         table[col] = table[col].astype("string")
     return table.sort_values("unit").reset_index(drop=True)

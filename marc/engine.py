@@ -39,15 +39,20 @@ class Results:
     framework_digest: str
 
     def wide(self, year: int | None = None) -> pd.DataFrame:
-        """One row per unit (and year): the index, every component, coverage, imputed share, indicator scores."""
+        """One row per unit (and year): the index, every component, coverage, imputed share, the index's intended and
+        security-sector coverage (and each component's, as ``<component>_coverage_intended`` and
+        ``<component>_security_coverage``), indicator scores."""
         comp = self.components if year is None else self.components[self.components["year"] == year]
         ind = self.indicators if year is None else self.indicators[self.indicators["year"] == year]
         scores = comp.pivot(index=["unit", "year"], columns="component", values="score")
         idx = comp[comp["component"] == self.index_id].set_index(["unit", "year"])
         for col in ("coverage", "imputed_share", "coverage_intended", "security_coverage", "security_observed", "security_total"):
             scores[col] = idx[col]
+        parts = comp[comp["component"] != self.index_id]
+        per = [parts.pivot(index=["unit", "year"], columns="component", values=col).add_suffix(f"_{col}")
+               for col in ("coverage_intended", "security_coverage")]
         ind_scores = ind.pivot(index=["unit", "year"], columns="indicator", values="score").add_prefix("ind:")
-        out = scores.join(ind_scores).reset_index()
+        out = scores.join(per).join(ind_scores).reset_index()
         out.columns.name = None
         first = ["unit", "year", self.index_id]
         return out[first + [c for c in out.columns if c not in first]].sort_values(["year", "unit"], ignore_index=True)

@@ -284,6 +284,23 @@ class MeasurementError(Strict):
                                       description="Explicit map indicator id -> panel variable holding its standard error.")
 
 
+class ExpertCoding(Strict):
+    """Uncertainty of expert-coded values (see marc.coding_uncertainty)."""
+
+    enabled: bool = True
+    shift_probability: dict[Literal["low", "medium", "high"], float] = Field(
+        default_factory=lambda: {"high": 0.1, "medium": 0.25, "low": 0.5},
+        description="Probability that a cell's level moves one step down or up (half each), by the cell's confidence.")
+
+    @field_validator("shift_probability")
+    @classmethod
+    def _probabilities(cls, value: dict) -> dict:
+        for k, p in value.items():
+            if not 0 <= p <= 1:
+                raise PydanticCustomError("out-of-range", "shift probability of {k} must lie in [0, 1]", {"k": k})
+        return value
+
+
 class SobolSettings(Strict):
     n: int = Field(1024, ge=16, le=65536, description="Base sample N (a power of 2); first and total order cost N(G + 2) runs.")
     resamples: int = Field(100, ge=10, le=10000, description="Bootstrap resamples for the confidence intervals.")
@@ -316,6 +333,8 @@ class Uncertainty(Strict):
                                               description="Missing-data policies for every data indicator.")
     exclusion: float = Field(0.1, ge=0, lt=1, description="Probability that each indicator is left out of a replication.")
     measurement_error: MeasurementError = Field(default_factory=MeasurementError)
+    expert_coding: ExpertCoding = Field(default_factory=ExpertCoding,
+                                        description="Coder disagreement and confidence of expert-coded values.")
     sobol: SobolSettings = Field(default_factory=SobolSettings)
 
 

@@ -25,7 +25,7 @@ from marc.framework import (Component, ContextFlag, Defaults, Editions, Indicato
 #: Dataset prefixes a variable may use; each is produced by a reader in ``marc.readers`` (or is the
 #: hazard pipeline, an expert CSV or a user's custom CSV).
 KNOWN_DATASETS = {"wdi", "wgi", "ndgain", "inform", "informcc", "gcf", "ucdp", "pko", "ndc", "paris", "sipri",
-                  "hazard", "custom", "groups"}
+                  "hazard", "custom", "groups", "unodc", "unpko", "sdg"}
 #: Variables that can be zero or negative by construction (a log of them is an error).
 SIGNED_VARIABLES = {f"wgi/{c}" for c in ("va", "pv", "ge", "rq", "rl", "cc")}
 SKIP_FILES = {"hazards.yaml"}

@@ -37,7 +37,7 @@ from marc import yamlio
 from marc.atomic import file_hash, write_text
 from marc.errors import MarcError, Problem
 
-_ID = re.compile(r"^[A-Za-z0-9_]+$")
+_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 
 
 class UrlSpec(BaseModel):
@@ -121,7 +121,7 @@ class Source(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> "Source":
         if not _ID.match(self.id):
-            raise PydanticCustomError("bad-id", "source id {id!r} may only hold letters, digits and _", {"id": self.id})
+            raise PydanticCustomError("bad-id", "source id {id} may only hold letters, digits, _ and - (it names the cache folder)", {"id": repr(self.id)})
         if not self.on_demand and not self.files:
             raise PydanticCustomError("missing-key", "list the files expected in the cache under 'files'")
         if not self.manual and not self.on_demand and not self.urls:

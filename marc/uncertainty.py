@@ -8,7 +8,9 @@ sample.  Every replication draws one value of each *factor*:
 * ``aggregation``       one method for the index (or every component);
 * ``missing_data``      one missing-data policy for every data indicator;
 * ``indicator_set``     each indicator left out with probability p (weight 0: it leaves the mean and the coverage);
-* ``measurement_error`` x + se·z, z ~ N(0, 1) per unit, where the source publishes standard errors (WGI).
+* ``measurement_error`` x + se·z, z ~ N(0, 1) per unit, where the source publishes standard errors (WGI);
+* ``expert_coding``     an expert-coded cell takes one of its coders' levels, shifted by one level with a
+                        probability set by its confidence (:mod:`marc.coding_uncertainty`).
 
 A replication is a row of uniform numbers in [0, 1) (the *design*); :func:`decode` maps it to the
 factors, so a Monte Carlo sample (``numpy`` random) and a Sobol' sample (SALib) run the same model.
@@ -26,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from marc import engine
+from marc import coding_uncertainty, engine
 from marc.aggregate import aggregate
 from marc.errors import MarcError
 from marc.framework import Missing, MinMax, Percentile, Rank, Uncertainty, ZScore
@@ -34,7 +36,7 @@ from marc.loader import Framework
 from marc.normalise import normalise, treat_outliers
 from marc.rank_intervals import UncertaintyResult, rank_desc
 
-FACTORS = ("weights", "normalisation", "aggregation", "missing_data", "indicator_set", "measurement_error")
+FACTORS = ("weights", "normalisation", "aggregation", "missing_data", "indicator_set", "measurement_error", "expert_coding")
 ALTERNATIVE_SPECS = {"minmax": MinMax(method="minmax"), "zscore": ZScore(method="zscore", clip=3.0),
                      "rank": Rank(method="rank"), "percentile": Percentile(method="percentile")}
 CHUNK = 1000  # replications aggregated at once (memory: children × units × CHUNK floats)
@@ -57,6 +59,7 @@ class Model:
     droppable: np.ndarray  # (V, K, U) bool
     weight_nodes: list[str]  # nodes whose weight is drawn
     me: dict[str, dict] = field(default_factory=dict)  # indicator -> {k, se, x (per missing), gmean, groups}
+    coded: dict[str, coding_uncertainty.CodedCells] = field(default_factory=dict)  # expert slot -> its coders' levels
     layout: dict[str, slice] = field(default_factory=dict)  # factor -> columns of the design
     nominal_score: np.ndarray = field(default_factory=lambda: np.empty(0))  # (U,) published index score
     nominal_components: dict[str, np.ndarray] = field(default_factory=dict)
@@ -89,6 +92,7 @@ class Draws:
     agg: np.ndarray  # (R,) index into model.aggs
     excluded: np.ndarray  # (K, R) bool
     z: dict[str, np.ndarray]  # measurement-error indicator -> (U, R) standard normal
+    coding: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # expert slot -> 2 × (U, R) uniforms
 
 
 def _missing_policy(fw: Framework, ind, alt: str) -> Missing:
@@ -197,17 +201,27 @@ def build(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame
             weight_nodes += [i.id for i in fw.indicators if i.weight > 0]
         if w.levels in ("components", "all"):
             weight_nodes += [c for c, comp in fw.components.items() if comp.weight > 0]
+    coded = {}
+    if s.expert_coding.enabled:
+        first = preps[missings[0]]
+        for k, ind in enumerate(fw.indicators):
+            if ind.kind == "expert" and ind.weight > 0:
+                c = coding_uncertainty.cells(ind, k, fw.expert_rows, unit_index, _column(first, "data_year", ind.id),
+                                             s.expert_coding.shift_probability)
+                if c is not None and (c.shift.any() or (c.counts > 1).any()):
+                    coded[ind.id] = c
     layout: dict[str, slice] = {}
     pos = 0
     for name, width in (("weights", len(weight_nodes)), ("normalisation", int(len(norms) > 1)),
                         ("aggregation", int(len(aggs) > 1)), ("missing_data", int(len(missings) > 1)),
-                        ("indicator_set", K if s.exclusion > 0 else 0), ("measurement_error", U * len(me))):
+                        ("indicator_set", K if s.exclusion > 0 else 0), ("measurement_error", U * len(me)),
+                        ("expert_coding", 2 * U * len(coded))):
         if width:
             layout[name] = slice(pos, pos + width)
             pos += width
     model = Model(fw=fw, settings=s, year=year, units=unit_index, indicators=ids, norms=norms, missings=missings,
                   aggs=aggs, scores=scores, imputed=imputed, droppable=droppable, weight_nodes=weight_nodes, me=me,
-                  layout=layout, notes=notes)
+                  coded=coded, layout=layout, notes=notes)
     nominal = engine.aggregate_components(fw, preps["declared"] if "declared" in preps
                                           else engine.prepare(fw, data, [year], groups=groups, units=units))
     for comp, frame in nominal.groupby("component", sort=False):
@@ -268,8 +282,15 @@ def decode(model: Model, design: np.ndarray) -> Draws:
         U = len(model.units)
         for j, ind_id in enumerate(model.me):
             z[ind_id] = stats.norm.ppf(np.clip(u[:, j * U:(j + 1) * U], 1e-12, 1 - 1e-12)).T
+    coding = {}
+    if "expert_coding" in lay:
+        u = design[:, lay["expert_coding"]]
+        U = len(model.units)
+        for j, ind_id in enumerate(model.coded):
+            block = u[:, 2 * j * U:2 * (j + 1) * U]
+            coding[ind_id] = (block[:, :U].T, block[:, U:].T)
     return Draws(weights=weights, norm=pick("normalisation", len(model.norms)), missing=pick("missing_data", len(model.missings)),
-                 agg=pick("aggregation", len(model.aggs)), excluded=excluded, z=z)
+                 agg=pick("aggregation", len(model.aggs)), excluded=excluded, z=z, coding=coding)
 
 
 def _aggregate_many(scores: np.ndarray, w: np.ndarray, method: str, epsilon: float, imputed: np.ndarray,
@@ -305,6 +326,9 @@ def _evaluate_chunk(model: Model, d: Draws) -> dict[str, np.ndarray]:
         for vv in np.unique(v):
             cols = v == vv
             S[k][:, cols] = _perturbed(model, ind_id, model.missings[vv % nm], model.norms[vv // nm], z[:, cols])
+    for ind_id, (u_coder, u_shift) in d.coding.items():
+        c = model.coded[ind_id]
+        S[c.k] = np.where(np.isnan(S[c.k]), np.nan, coding_uncertainty.perturbed_scores(c, fw.indicator(ind_id), u_coder, u_shift))
     R = len(v)
     node = {model.indicators[k]: S[k] for k in range(K)}
     imp = {model.indicators[k]: IMP[k] for k in range(K)}

@@ -120,3 +120,21 @@ def test_evidence_add_validates_saves_and_moves_the_score(tmp_path):
     assert pd.read_csv(out).set_index("unit").loc["KEN", "readiness"] == pytest.approx(70)  # (40 + 100) / 2
     listing = marc("evidence", "list", "--framework", root)
     assert "https://example.org/x" in listing.stdout and "1 value(s)" in listing.stdout
+
+
+def test_evidence_bad_input_is_located_with_exit_2(tmp_path):
+    root = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]}, first=2003, last=2003)
+    add_expert_slot(root / "p.yaml", "strategy")
+    base = ["evidence", "add", "strategy", "KEN", "--coder", "A", "--year", 2003, "--framework", root]
+    cases = {
+        "bad-value": base + ["--value", 5, "--url", "https://example.org/x"],
+        "bad-url": base + ["--value", 1, "--url", "ftp://example.org/x"],
+        "formula-text": base + ["--value", 1, "--url", "https://example.org/x", "--note", "=1+1"],
+        "no-such-row": ["evidence", "review", "strategy", "NOR", "--year", 2003, "--coder", "A", "--approve", "--by", "B",
+                        "--framework", root],
+    }
+    for code, args in cases.items():
+        run = marc(*args)
+        assert run.returncode == 2 and f"[{code}]" in run.stderr and "Traceback" not in run.stderr, (code, run.stderr)
+        assert "strategy.csv" in run.stderr  # located: the file it concerns
+    assert not (root / "expert" / "strategy.csv").exists()  # nothing was written

@@ -25,6 +25,10 @@ SIGN_PAIRS = {
     "gcf_direct_access": ("BGD", "AFG"),
     "voice_accountability": ("NOR", "PRK"),
     "rule_of_law_integrity": ("FIN", "VEN"),
+    "women_police": ("LTU", "IRQ"),               # UNODC: 39% of Lithuania's police are women, 1% of Iraq's
+    "women_un_deployed": ("ZWE", "PAK"),          # UN DPO Jan 2021: 31% of Zimbabwe's deployed personnel, 1.4% of Pakistan's
+    "un_peace_operations": ("NPL", "AND"),        # Nepal is a top contributor; Andorra has no armed forces
+    "sendai_drr_strategy": ("JPN", "ECU"),        # SDG 13.1.2 self-assessment: Japan 1.0, Ecuador 0 (2017)
 }
 
 
@@ -76,9 +80,22 @@ def test_tuvalu_zero_co2_is_missing_not_zero(latest):
     assert math.isnan(ind.loc[("co2_intensity_trend", "TUV"), "raw_value"])
 
 
-def test_expert_slots_are_no_data(latest):
+def test_expert_slots_without_a_row_are_no_data(latest, real_outcome):
     _, ind = latest
-    assert ind.loc["defence_climate_strategy", "score"].isna().all()
+    coded = set(real_outcome.framework.expert_rows.query("indicator == 'defence_climate_strategy'")["unit"])
+    uncoded = sorted(set(ind.loc["defence_climate_strategy"].index) - coded)
+    assert uncoded and ind.loc[[("defence_climate_strategy", u) for u in uncoded], "score"].isna().all()
+
+
+def test_security_sector_evidence_for_at_least_120_countries(real_outcome):
+    year = real_outcome.years[-1]
+    t = real_outcome.table(year).set_index("unit")
+    assert t["security_coverage"].notna().all() and (t["security_total"] >= 8).all()
+    observed = t.index[t["security_observed"] > 0]
+    assert len(observed) >= 120
+    fw = real_outcome.framework
+    assert sum(i.security_sector and i.kind == "data" for i in fw.indicators) >= 3
+    assert 0 < t.loc["KEN", "coverage_intended"] < 1 and t.loc["KEN", "coverage_intended"] < t.loc["KEN", "coverage"]
 
 
 def test_hazard_exposure_priority_and_quadrant_for_every_country_with_boundaries(real_outcome):

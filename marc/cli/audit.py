@@ -87,6 +87,14 @@ def audit_cmd(framework: Optional[Path] = typer.Option(None, help="Framework fol
     console.print(between)
     if report.skipped:
         console.print(f"Not tested (fewer than 10 values): {', '.join(report.skipped)}", markup=False)
+    if not report.agreement.empty:
+        agree = Table(title="Agreement between coders (Krippendorff's alpha, ordinal)")
+        for col in ("expert slot", "cells coded twice", "coders", "alpha", "95% interval", "status"):
+            agree.add_column(col, justify="left" if col in ("expert slot", "status") else "right")
+        for row in report.agreement.itertuples(index=False):
+            interval = f"{_fmt(row.ci_low)}–{_fmt(row.ci_high)}" if pd.notna(row.ci_low) else "–"
+            agree.add_row(row.indicator, str(row.cells_multi), str(row.coders), _fmt(row.alpha), interval, row.status)
+        console.print(agree)
     if out is not None:
         _write_tables(report.tables() if out.suffix.lower() != ".csv" else {"indicators": report.indicators}, out,
                       report.to_dict())

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from marc.readers import gcf, inform, ndc, ndgain, peacekeeping, sipri, ucdp, wdi, wgi
+from marc.readers import gcf, inform, ndc, ndgain, peacekeeping, security, sipri, ucdp, wdi, wgi
 from marc.readers.base import ReaderResult
 
 Reader = Callable[[Path], ReaderResult]
@@ -29,6 +29,9 @@ READERS: dict[str, Reader] = {
     ndc.NDC: ndc.read_ndc,
     ndc.PARIS: ndc.read_paris,
     sipri.SOURCE: sipri.read,
+    security.POLICE: security.read_police,
+    security.PKO: security.read_pko_contributions,
+    security.SDG: security.read_sdg,
 }
 
 
