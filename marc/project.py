@@ -124,6 +124,9 @@ class Outcome:
         wide.insert(3, "rank", grp.rank(ascending=False, method="min"))
         wide.insert(4, "percentile", grp.rank(pct=True) * 100)
         wide.insert(5, "n_ranked", grp.transform("count"))
+        for col in ("coverage_intended", "security_coverage"):  # 0-100, for maps and tables
+            if col in wide.columns:
+                wide[f"{col}_pct"] = 100.0 * wide[col]
         if self.countries is not None and "name" in self.countries.columns:
             names = self.countries.set_index("unit")["name"]
             wide.insert(1, "name", wide["unit"].map(names))
