@@ -17,6 +17,7 @@ from marc.engine import Results, score
 from marc.errors import MarcError
 from marc.loader import Framework, load_framework
 from marc.panel import validate_panel
+from marc.ranking import competition_rank
 
 ROOT = Path(__file__).resolve().parent.parent
 #: an edition is "complete" when its total index coverage (the sum over units of the index's
@@ -121,9 +122,11 @@ class Outcome:
         wide = wide[wide["year"].isin([year] if year else self.years)].copy()
         idx = self.results.index_id
         grp = wide.groupby("year")[idx]
-        wide.insert(3, "rank", grp.rank(ascending=False, method="min"))
+        ranked = [competition_rank(s) for _, s in grp]
+        wide.insert(3, "rank", pd.concat([r for r, _ in ranked]) if ranked else pd.Series(dtype=float))
         wide.insert(4, "percentile", grp.rank(pct=True) * 100)
         wide.insert(5, "n_ranked", grp.transform("count"))
+        wide.insert(6, "n_tied", pd.concat([t for _, t in ranked]) if ranked else pd.Series(dtype=float))
         if self.countries is not None and "name" in self.countries.columns:
             names = self.countries.set_index("unit")["name"]
             wide.insert(1, "name", wide["unit"].map(names))
