@@ -170,7 +170,9 @@ def hazard_results(fw_dir: Path, results: Results, panel: pd.DataFrame, *, units
 def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, panel: pd.DataFrame | None = None,
             countries: pd.DataFrame | None = None, mirror: Path | None = None, progress: bool = True,
             hazards: bool = True, units_gdf=None, engine: str = "local") -> Outcome:
-    """Run the pipeline. *years*: a list of editions, ``"latest"`` (latest complete), or None (all).
+    """Run the pipeline. *years*: a list of editions, ``"latest"`` (the last offered edition),
+    ``"offered"`` (the editions offered, :func:`marc.editions.offered_editions`), or None (every computed
+    edition).  The table carries ``composition_changed`` / ``composition_change`` per unit and edition.
 
     With *units_gdf* (a subnational boundary layer with a ``parent`` ISO3 column), subunits inherit
     their country's indicators (flagged ``inherited``) and get their own hazard exposure: the view is
@@ -186,8 +188,12 @@ def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, pa
     if countries is not None:  # score the countries we know (aggregates never reach here)
         units = sorted(set(countries["unit"]) & set(panel["unit"]))
     results = score(fw, panel, None, groups=groups, units=units)
+    from marc import editions
+
     if years == "latest":
-        chosen = [latest_complete(results)]
+        chosen = [editions.offered_editions(results, fw.roles)[-1]]
+    elif years == "offered":
+        chosen = editions.offered_editions(results, fw.roles)
     elif years is None:
         chosen = sorted(results.components["year"].unique().tolist())
     else:
@@ -198,6 +204,7 @@ def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, pa
                                    f"edition(s) {sorted(set(chosen) - have)} are outside the framework's editions "
                                    f"{min(have)}–{max(have)}")
     outcome = Outcome(framework=fw, results=results, years=chosen, countries=countries, panel=panel)
+    outcome.extra["composition"] = editions.composition_changes(results, fw.roles)
     if fw.context:
         from marc.context import context_table
 

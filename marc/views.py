@@ -288,9 +288,17 @@ def data_gaps(outcome: Outcome, unit: str, year: int) -> pd.DataFrame:
 
 
 def trend(table: pd.DataFrame, unit: str, columns: list[str]) -> pd.DataFrame:
-    """Long ``year, component, score`` for the unit across editions."""
-    t = table[table["unit"] == unit][["year", *[c for c in columns if c in table.columns]]]
-    return t.melt(id_vars="year", var_name="component", value_name="score").dropna(subset=["score"])
+    """Long ``year, component, score, composition_changed, composition_change`` for the unit across
+    editions (the last two say where what is measured changed: :mod:`marc.editions`)."""
+    t = table[table["unit"] == unit]
+    long = t[["year", *[c for c in columns if c in table.columns]]].melt(
+        id_vars="year", var_name="component", value_name="score").dropna(subset=["score"])
+    flags = t.set_index("year")
+    changed = flags["composition_changed"] if "composition_changed" in flags else pd.Series(False, index=flags.index)
+    text = flags["composition_change"] if "composition_change" in flags else pd.Series("", index=flags.index)
+    long["composition_changed"] = long["year"].map(changed.fillna(False).astype(bool)).fillna(False).astype(bool)
+    long["composition_change"] = long["year"].map(text.fillna("")).fillna("")
+    return long.reset_index(drop=True)
 
 
 def rank_changes(before: pd.DataFrame, after: pd.DataFrame, index_id: str, year: int, n: int = 10) -> pd.DataFrame:
