@@ -93,7 +93,7 @@ def _headline(outcome: Outcome, table: pd.DataFrame, unit: str, year: int, inter
     for cid in ids:
         scores = pd.to_numeric(table.set_index("unit")[cid], errors="coerce")
         value = scores.get(unit)
-        ranks = scores.rank(ascending=False, method="min")
+        ranks = views.competition_rank(scores)[0]
         row = comp.loc[cid] if cid in comp.index else None
         item = {"id": cid, "name": outcome.framework.components[cid].name if cid in outcome.framework.components
                 else outcome.framework.index.name,
@@ -112,13 +112,18 @@ def _headline(outcome: Outcome, table: pd.DataFrame, unit: str, year: int, inter
     return out
 
 
+def _year(value: Any) -> int | None:
+    """A data year as an int, or None."""
+    return None if value is None or pd.isna(value) else int(value)
+
+
 def _peers(outcome: Outcome, table: pd.DataFrame, unit: str, info: pd.Series) -> dict:
     idx = outcome.results.index_id
     cols = [idx, *views.components(outcome.framework)]
     groups = outcome.countries.set_index("unit") if outcome.countries is not None else pd.DataFrame()
     t = table.assign(region=table["unit"].map(groups.get("region", pd.Series(dtype=str))),
                      income_group=table["unit"].map(groups.get("income_group", pd.Series(dtype=str))))
-    t = t.assign(rank_all=pd.to_numeric(t[idx], errors="coerce").rank(ascending=False, method="min"))
+    t = t.assign(rank_all=views.competition_rank(t[idx])[0])
     same = t[(t["region"] == info.get("region")) & (t["income_group"] == info.get("income_group")) & t[idx].notna()]
     same = same.sort_values(idx, ascending=False)
     if len(same) > N_PEERS:  # the nearest in rank, the country included
@@ -225,7 +230,7 @@ def _method(outcome: Outcome) -> dict:
             "max_lag": fw.defaults.max_lag, "missing": fw.defaults.missing.policy,
             "missing_years": fw.defaults.missing.max_years,
             "exposure": None if config is None else {
-                "combine": config.exposure.combine, "components": dict(config.exposure.components),
+                "combine": config.exposure.combine, "components": {c: config.exposure.weight(c) for c in config.exposure.components},
                 "gap_of": list(config.priority.gap_of), "method": config.priority.method},
             "indicators": _indicator_method(outcome)}
 
@@ -271,6 +276,8 @@ def facts(outcome: Outcome, unit: str, year: int | None = None, *, intervals: pd
         "weaknesses": indicators[::-1][:N_EXTREMES] if len(indicators) > N_EXTREMES else [],
         "context": {"ldc": _flag(info.get("ldc")), "sids": _flag(info.get("sids")), "lldc": _flag(info.get("lldc")),
                     "conflict_affected": _flag(row.get("conflict_affected")), "transition": _flag(row.get("transition")),
+                    "conflict_affected_year": _year(row.get("conflict_affected_year")),
+                    "transition_year": _year(row.get("transition_year")),
                     "gcf_eligible": _flag(info.get("non_annex_i"))},
         "gcf": _gcf(outcome.panel, unit, y),
         "coverage": coverage,
@@ -338,8 +345,11 @@ def rationale(f: dict, lang: str = "en") -> str:
     if g["readiness_grants"] is not None and g["funded_activities"] is not None:
         parts.append(m["rationale_gcf"].format(readiness=num(g["readiness_grants"], lang),
                                                funded=num(g["funded_activities"], lang)))
-    flags = [m[k] for k, key in (("flag_ldc", "ldc"), ("flag_sids", "sids"), ("flag_conflict", "conflict_affected"),
-                                 ("flag_transition", "transition"), ("flag_gcf", "gcf_eligible")) if f["context"][key]]
+    from marc.context import flag_label
+
+    flags = [m[k] if key not in ("conflict_affected", "transition") else flag_label(key, f["context"].get(f"{key}_year"), lang)
+             for k, key in (("flag_ldc", "ldc"), ("flag_sids", "sids"), ("flag_conflict", "conflict_affected"),
+                            ("flag_transition", "transition"), ("flag_gcf", "gcf_eligible")) if f["context"][key]]
     if flags:
         parts.append(m["rationale_flags"].format(flags="; ".join(flags)))
     return " ".join(parts)

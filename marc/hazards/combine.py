@@ -1,6 +1,8 @@
 """Hazard scores (0–100), multi-hazard exposure, climate-security priority, quadrant and context flags.
 
-Formulas (x are 0–100 scores, w weights renormalised over the components present):
+Formulas (x are 0–100 scores, w weights renormalised over the components present), one implementation in
+:func:`marc.aggregate.combine`, used both for the layers inside a component (declared per component,
+``exposure.components.<c>.combine``) and for the components:
 
 * arithmetic  E = Σ w·x
 * geometric   E = Π (x + ε)^w − ε                  (ε declared; 0 does not zero everything)
@@ -11,7 +13,8 @@ No method saturates silently: layer scores outside [0, 100] are clipped and flag
 (``<layer>_capped``), and ``exposure_saturated`` marks units where a component sits at 100 and
 the ``inform`` or ``max`` method therefore pins the exposure at the top.
 
-Priority: gap = 100 − mean of the declared pillars; ``gap_product`` P = E·G/100, ``geometric``
+Priority: gap = 100 − mean of the declared pillars present, when their share reaches
+``priority.min_coverage`` (a gap from fewer than all of them is flagged ``gap_partial``); ``gap_product`` P = E·G/100, ``geometric``
 P = √(E·G), ``bivariate`` P = 25·((e − 1) + (g − 1)) for the 3×3 classes e, g ∈ {1, 2, 3} cut at the
 declared breaks.  ``priority_class`` ("E3-G1" …) is always given.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from marc.aggregate import combine as _combine
 from marc.framework import Goalposts
 from marc.hazards.schema import HazardConfig
 from marc.normalise import normalise
@@ -41,25 +45,6 @@ def _transform(x: np.ndarray, how: str) -> np.ndarray:
         if how == "sqrt":
             return np.sqrt(np.where(x >= 0, x, np.nan))
     return x
-
-
-def _combine(values: np.ndarray, weights: np.ndarray, method: str, eps: float) -> np.ndarray:
-    """Combine columns of *values* (NaN = absent) with *weights* renormalised per row."""
-    present = ~np.isnan(values)
-    w = np.where(present, weights[None, :], 0.0)
-    tot = w.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        wn = w / np.where(tot > 0, tot, 1.0)[:, None]
-        v = np.nan_to_num(values)
-        if method == "arithmetic":
-            out = (wn * v).sum(axis=1)
-        elif method == "geometric":
-            out = np.exp((wn * np.log(v + eps)).sum(axis=1)) - eps
-        elif method == "max":
-            out = np.where(present & (w > 0), v, -np.inf).max(axis=1)
-        else:  # inform
-            out = 100.0 + eps - np.exp((wn * np.log(100.0 - v + eps)).sum(axis=1))
-    return np.where(tot > 0, np.clip(out, 0.0, 100.0), np.nan)
 
 
 def hazard_scores(config: HazardConfig, panel: pd.DataFrame) -> pd.DataFrame:
@@ -97,8 +82,9 @@ def hazard_scores(config: HazardConfig, panel: pd.DataFrame) -> pd.DataFrame:
     for comp in comps:
         members = [lyr for lyr in layers if lyr.component == comp]
         vals = out[[lyr.id for lyr in members]].to_numpy(dtype=float)
-        out[comp] = _combine(vals, np.array([lyr.weight for lyr in members], float), "arithmetic", exp.epsilon)
-    cw = np.array([exp.components[c] for c in comps], float)
+        method, eps = exp.method(comp)
+        out[comp] = _combine(vals, np.array([lyr.weight for lyr in members], float), method, eps)
+    cw = np.array([exp.weight(c) for c in comps], float)
     cvals = out[comps].to_numpy(dtype=float)
     coverage = np.where(~np.isnan(cvals), cw[None, :], 0).sum(axis=1) / cw.sum()
     e = _combine(cvals, cw, exp.combine, exp.epsilon)
@@ -119,7 +105,7 @@ def _median_line(df: pd.DataFrame, col: str, spec) -> pd.Series:
 
 
 def priority(config: HazardConfig, readiness_wide: pd.DataFrame, exposure: pd.DataFrame) -> pd.DataFrame:
-    """``unit, year, exposure, gap, priority, priority_class, quadrant`` per readiness row.
+    """``unit, year, exposure, gap, gap_partial, priority, priority_class, quadrant`` per readiness row.
 
     *readiness_wide* has ``unit, year, <pillar ids>..., readiness``; *exposure* has ``unit, year,
     exposure`` (from :func:`hazard_scores`).  With ``align: latest`` every readiness year meets the
@@ -140,7 +126,10 @@ def priority(config: HazardConfig, readiness_wide: pd.DataFrame, exposure: pd.Da
         r = r.merge(ex.drop_duplicates("unit", keep="last")[["unit", "exposure"]], on="unit", how="left")
     else:
         r = pd.merge_asof(r.astype({"year": int}).sort_values("year"), ex, on="year", by="unit", direction="backward")
-    r["gap"] = 100.0 - r[spec.gap_of].astype(float).mean(axis=1, skipna=False)
+    pillars = r[spec.gap_of].astype(float)
+    share = pillars.notna().mean(axis=1)
+    r["gap"] = (100.0 - pillars.mean(axis=1)).where(share >= spec.min_coverage - 1e-12)
+    r["gap_partial"] = r["gap"].notna() & (share < 1.0)
     e, g = r["exposure"].to_numpy(float), r["gap"].to_numpy(float)
     ec, gc = _classes(e, spec.breaks), _classes(g, spec.breaks)
     if spec.method == "gap_product":
@@ -162,32 +151,48 @@ def priority(config: HazardConfig, readiness_wide: pd.DataFrame, exposure: pd.Da
                           ["high exposure, low readiness", "high exposure, high readiness",
                            "low exposure, low readiness"], "low exposure, high readiness")
         r.loc[ok, "quadrant"] = label
-    return r[["unit", "year", "exposure", "gap", "priority", "priority_class", "quadrant"]].sort_values(
+    return r[["unit", "year", "exposure", "gap", "gap_partial", "priority", "priority_class", "quadrant"]].sort_values(
         ["unit", "year"]).reset_index(drop=True)
 
 
 def context_flags(config: HazardConfig, panel: pd.DataFrame) -> pd.DataFrame:
-    """``unit, year, conflict_affected, transition`` (booleans) for every unit-year the inputs cover.
+    """``unit, year, conflict_affected, conflict_affected_year, transition, transition_year`` for every
+    unit-year the inputs cover.
 
     conflict_affected: the conflict variable is > 0 in any of the last N years (this one included).
     transition: a UN peace operation ended within N years (years_since_end ≤ N) and none is hosted now.
+    ``<flag>_year`` is the year of the newest data behind the flag (UCDP ends in 2022, so a 2024 flag
+    says 2022): a flag is never presented as more current than its data.  With no data in the last N
+    years the conflict flag is unknown (NaN), not "no conflict".
     """
     c, t = config.context.conflict_affected, config.context.transition
     sub = panel[panel["variable"].isin([c.variable, t.ended_variable, t.host_variable])]
     if sub.empty:
-        return pd.DataFrame(columns=["unit", "year", "conflict_affected", "transition"])
+        return pd.DataFrame(columns=["unit", "year", "conflict_affected", "conflict_affected_year", "transition",
+                                     "transition_year"])
     wide = sub.astype({"unit": str, "year": int}).pivot_table(index=["unit", "year"], columns="variable",
                                                               values="value", aggfunc="last")
     units = sorted(wide.index.get_level_values(0).unique())
     years = list(range(int(sub["year"].min()), int(sub["year"].max()) + 1))
     wide = wide.reindex(pd.MultiIndex.from_product([units, years], names=["unit", "year"]))
     out = pd.DataFrame(index=wide.index)
+    year_of = pd.Series(wide.index.get_level_values("year"), index=wide.index, dtype=float)
+
+    def data_year(col: pd.Series) -> pd.Series:
+        return year_of.where(col.notna()).groupby(level="unit").ffill()
+
     if c.variable in wide:
+        seen = data_year(wide[c.variable])
         active = (wide[c.variable].fillna(0) > 0).astype(float).unstack("year")
-        out["conflict_affected"] = active.T.rolling(c.years, min_periods=1).max().T.stack().astype(bool)
+        flag = active.T.rolling(c.years, min_periods=1).max().T.stack().astype(bool)
+        fresh = seen > year_of - c.years  # data within the window
+        out["conflict_affected"] = flag.where(fresh).astype(object).where(fresh, None)
+        out["conflict_affected_year"] = seen.where(fresh)
     else:
         out["conflict_affected"] = False
+        out["conflict_affected_year"] = np.nan
     ended = wide.get(t.ended_variable, pd.Series(np.nan, index=wide.index))
-    host = wide.get(t.host_variable, pd.Series(np.nan, index=wide.index)).fillna(0)
-    out["transition"] = (ended <= t.years).fillna(False).astype(bool) & (host <= 0)
+    host = wide.get(t.host_variable, pd.Series(np.nan, index=wide.index))
+    out["transition"] = (ended <= t.years).fillna(False).astype(bool) & (host.fillna(0) <= 0)
+    out["transition_year"] = data_year(host) if t.host_variable in wide else np.nan
     return out.reset_index()
