@@ -6,6 +6,11 @@ of 0 excludes a child.  Formulas (``docs/methodology.md``), over the children pr
 * arithmetic  A = Σ wᵢ sᵢ / Σ wᵢ
 * geometric   G = exp(Σ wᵢ ln max(sᵢ, ε) / Σ wᵢ)
 * harmonic    H = Σ wᵢ / Σ (wᵢ / max(sᵢ, ε))
+* max         M = max sᵢ over the children present with wᵢ > 0 (the worst hazard counts in full)
+* complement  C = 100 + ε − exp(Σ wᵢ ln(100 − sᵢ + ε) / Σ wᵢ), clipped to [0, 100]: the complement of
+  the geometric mean of the complements, INFORM's hazard aggregation (``10 − GM(10 − x)``; with
+  ε = 100/9 it is exactly the formula of the INFORM Risk 2025 workbook, sheet "Hazard & Exposure":
+  ``(10 − GEOMEAN((10 − x)/10·9 + 1))/9·10``).  One severe child is not diluted by calm ones.
 
 coverage = (weight present) / (weight present + weight missing, not counting children whose
 missing-data policy is ``drop`` or that do not apply to the unit); imputed share = Σ wᵢ·imputedᵢ / Σ wᵢ over the children present.
@@ -62,6 +67,11 @@ def aggregate(scores: np.ndarray, weights: np.ndarray, method: str = "arithmetic
             value = np.exp((wp * np.log(np.maximum(s, epsilon))).sum(axis=0) / wsum)
         elif method == "harmonic":
             value = wsum / (wp / np.maximum(s, epsilon)).sum(axis=0)
+        elif method in ("max", "maximum"):
+            value = np.where(present, scores, -np.inf).max(axis=0)
+        elif method in ("complement", "inform"):
+            value = np.clip(100.0 + epsilon - np.exp((wp * np.log(np.maximum(100.0 - s + epsilon, 1e-12))).sum(axis=0) / wsum),
+                            0.0, 100.0)
         else:
             raise ValueError(f"unknown aggregation {method!r}")
         coverage = np.where(denom > 0, wsum / denom, 0.0)
@@ -70,3 +80,16 @@ def aggregate(scores: np.ndarray, weights: np.ndarray, method: str = "arithmetic
     value = np.where(wsum > 0, value, np.nan)
     published = (wsum > 0) & (coverage >= min_coverage - 1e-12) & (np.nan_to_num(imputed_share, nan=1.0) <= max_imputed_share + 1e-12)
     return Aggregate(value=value, coverage=coverage, imputed_share=imputed_share, published=published)
+
+
+def combine(values: np.ndarray, weights: np.ndarray, method: str, epsilon: float = 1.0) -> np.ndarray:
+    """Combine the columns of *values* (units × children, NaN = absent) with relative *weights*: the hazard
+    combination, through :func:`aggregate` (one implementation).  ``geometric`` here is the shifted
+    geometric mean Π (x + ε)^w − ε, so that a 0 does not zero everything; ``inform`` is ``complement``."""
+    v = np.asarray(values, dtype="float64").T
+    w = np.asarray(weights, dtype="float64")
+    if method == "geometric":
+        out = aggregate(v + epsilon, w, "geometric", epsilon=1e-12).value - epsilon
+    else:
+        out = aggregate(v, w, method, epsilon=epsilon).value
+    return np.where(np.isnan(out), np.nan, np.clip(out, 0.0, 100.0))

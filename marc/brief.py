@@ -93,7 +93,7 @@ def _headline(outcome: Outcome, table: pd.DataFrame, unit: str, year: int, inter
     for cid in ids:
         scores = pd.to_numeric(table.set_index("unit")[cid], errors="coerce")
         value = scores.get(unit)
-        ranks = scores.rank(ascending=False, method="min")
+        ranks = views.competition_rank(scores)[0]
         row = comp.loc[cid] if cid in comp.index else None
         item = {"id": cid, "name": outcome.framework.components[cid].name if cid in outcome.framework.components
                 else outcome.framework.index.name,
@@ -118,7 +118,7 @@ def _peers(outcome: Outcome, table: pd.DataFrame, unit: str, info: pd.Series) ->
     groups = outcome.countries.set_index("unit") if outcome.countries is not None else pd.DataFrame()
     t = table.assign(region=table["unit"].map(groups.get("region", pd.Series(dtype=str))),
                      income_group=table["unit"].map(groups.get("income_group", pd.Series(dtype=str))))
-    t = t.assign(rank_all=pd.to_numeric(t[idx], errors="coerce").rank(ascending=False, method="min"))
+    t = t.assign(rank_all=views.competition_rank(t[idx])[0])
     same = t[(t["region"] == info.get("region")) & (t["income_group"] == info.get("income_group")) & t[idx].notna()]
     same = same.sort_values(idx, ascending=False)
     if len(same) > N_PEERS:  # the nearest in rank, the country included
@@ -225,7 +225,7 @@ def _method(outcome: Outcome) -> dict:
             "max_lag": fw.defaults.max_lag, "missing": fw.defaults.missing.policy,
             "missing_years": fw.defaults.missing.max_years,
             "exposure": None if config is None else {
-                "combine": config.exposure.combine, "components": dict(config.exposure.components),
+                "combine": config.exposure.combine, "components": {c: config.exposure.weight(c) for c in config.exposure.components},
                 "gap_of": list(config.priority.gap_of), "method": config.priority.method},
             "indicators": _indicator_method(outcome)}
 

@@ -165,11 +165,22 @@ def matrix(frame: pd.DataFrame, highlight: list[str] | None = None, *, x_line: f
 
 
 def trend_lines(long: pd.DataFrame) -> alt.Chart:
-    """Lines of ``score`` by ``year`` per ``component`` (from ``views.trend``)."""
-    return alt.Chart(long).mark_line(point=True).encode(
-        x=alt.X("year:O", title="Edition"), y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="Score"),
-        color=alt.Color("component:N", title=None), tooltip=["component:N", "year:O", alt.Tooltip("score:Q", format=".1f")]
-    ).properties(height=300, usermeta=SVG)
+    """Lines of ``score`` by ``year`` per ``component`` (from ``views.trend``); an edition where the
+    unit's composition changed (a pillar or indicator appeared or disappeared) gets a dashed rule and a
+    "composition changed" label, with what changed in its tooltip."""
+    x = alt.X("year:O", title="Edition")
+    lines = alt.Chart(long).mark_line(point=True).encode(
+        x=x, y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="Score"),
+        color=alt.Color("component:N", title=None), tooltip=["component:N", "year:O", alt.Tooltip("score:Q", format=".1f")])
+    if "composition_changed" not in long.columns or not long["composition_changed"].any():
+        return lines.properties(height=300, usermeta=SVG)
+    marks = long[long["composition_changed"]].drop_duplicates("year")[["year", "composition_change"]].assign(
+        label="composition changed", y=100.0)
+    rule = alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#555").encode(
+        x=x, tooltip=[alt.Tooltip("year:O", title="Edition"), alt.Tooltip("composition_change:N", title="Composition changed")])
+    text = alt.Chart(marks).mark_text(align="left", dx=3, dy=6, fontSize=10, color="#555").encode(
+        x=x, y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 100])), text="label:N")
+    return alt.layer(lines, rule, text).properties(height=300, usermeta=SVG)
 
 
 def hazard_bars(values: dict[str, float], labels: dict[str, str]) -> alt.Chart:

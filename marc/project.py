@@ -17,6 +17,7 @@ from marc.engine import Results, score
 from marc.errors import MarcError
 from marc.loader import Framework, load_framework
 from marc.panel import validate_panel
+from marc.ranking import competition_rank
 
 ROOT = Path(__file__).resolve().parent.parent
 #: an edition is "complete" when its total index coverage (the sum over units of the index's
@@ -121,9 +122,11 @@ class Outcome:
         wide = wide[wide["year"].isin([year] if year else self.years)].copy()
         idx = self.results.index_id
         grp = wide.groupby("year")[idx]
-        wide.insert(3, "rank", grp.rank(ascending=False, method="min"))
+        ranked = [competition_rank(s) for _, s in grp]
+        wide.insert(3, "rank", pd.concat([r for r, _ in ranked]) if ranked else pd.Series(dtype=float))
         wide.insert(4, "percentile", grp.rank(pct=True) * 100)
         wide.insert(5, "n_ranked", grp.transform("count"))
+        wide.insert(6, "n_tied", pd.concat([t for _, t in ranked]) if ranked else pd.Series(dtype=float))
         if self.countries is not None and "name" in self.countries.columns:
             names = self.countries.set_index("unit")["name"]
             wide.insert(1, "name", wide["unit"].map(names))
@@ -167,7 +170,9 @@ def hazard_results(fw_dir: Path, results: Results, panel: pd.DataFrame, *, units
 def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, panel: pd.DataFrame | None = None,
             countries: pd.DataFrame | None = None, mirror: Path | None = None, progress: bool = True,
             hazards: bool = True, units_gdf=None, engine: str = "local") -> Outcome:
-    """Run the pipeline. *years*: a list of editions, ``"latest"`` (latest complete), or None (all).
+    """Run the pipeline. *years*: a list of editions, ``"latest"`` (the last offered edition),
+    ``"offered"`` (the editions offered, :func:`marc.editions.offered_editions`), or None (every computed
+    edition).  The table carries ``composition_changed`` / ``composition_change`` per unit and edition.
 
     With *units_gdf* (a subnational boundary layer with a ``parent`` ISO3 column), subunits inherit
     their country's indicators (flagged ``inherited``) and get their own hazard exposure: the view is
@@ -183,8 +188,12 @@ def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, pa
     if countries is not None:  # score the countries we know (aggregates never reach here)
         units = sorted(set(countries["unit"]) & set(panel["unit"]))
     results = score(fw, panel, None, groups=groups, units=units)
+    from marc import editions
+
     if years == "latest":
-        chosen = [latest_complete(results)]
+        chosen = [editions.offered_editions(results, fw.roles)[-1]]
+    elif years == "offered":
+        chosen = editions.offered_editions(results, fw.roles)
     elif years is None:
         chosen = sorted(results.components["year"].unique().tolist())
     else:
@@ -195,6 +204,7 @@ def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, pa
                                    f"edition(s) {sorted(set(chosen) - have)} are outside the framework's editions "
                                    f"{min(have)}–{max(have)}")
     outcome = Outcome(framework=fw, results=results, years=chosen, countries=countries, panel=panel)
+    outcome.extra["composition"] = editions.composition_changes(results, fw.roles)
     if fw.context:
         from marc.context import context_table
 

@@ -12,8 +12,11 @@ from marc.framework import Uncertainty
 
 
 def rank_desc(scores: np.ndarray) -> np.ndarray:
-    """Ranks down each column (1 = highest; ties share the lowest rank, like pandas ``method='min'``); NaN stays NaN."""
-    scores = np.asarray(scores, dtype="float64")
+    """Ranks down each column (1 = highest; ties share the best rank: the competition rule of
+    :func:`marc.ranking.competition_rank`, scores compared at the same decimals); NaN stays NaN."""
+    from marc.ranking import DECIMALS
+
+    scores = np.round(np.asarray(scores, dtype="float64"), DECIMALS)
     squeeze = scores.ndim == 1
     x = scores[:, None] if squeeze else scores
     key = np.where(np.isnan(x), np.inf, -x)

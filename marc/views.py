@@ -16,6 +16,7 @@ import pandas as pd
 from marc.errors import MarcError
 from marc.loader import Framework
 from marc.project import Outcome
+from marc.ranking import competition_rank, rank_text  # noqa: F401  (one ranking rule; re-exported)
 
 #: class breaks (0–100 scores) for the choropleth: five equal classes, stable across editions
 BREAKS = (0.0, 20.0, 40.0, 60.0, 80.0, 100.0)
@@ -158,7 +159,7 @@ def map_frame(table: pd.DataFrame, metric: Metric, year: int, *, keep: set[str] 
     out = pd.DataFrame({"unit": t["unit"].astype(str), "name": t.get("name", t["unit"]), "value": value})
     if keep is not None:
         out.loc[~out["unit"].isin(keep), "value"] = np.nan
-    out["rank"] = out["value"].rank(ascending=False, method="min")
+    out["rank"], out["n_tied"] = competition_rank(out["value"])
     out["n_ranked"] = int(out["value"].notna().sum())
     if metric.kind == "score" and years is not None:
         dy = years[(years["year"] == year) & (years["component"] == metric.column)][["unit", "data_year"]]
@@ -196,13 +197,13 @@ def headline(table: pd.DataFrame, fw: Framework, unit: str, year: int) -> pd.Dat
         if comp not in t.columns:
             continue
         col = t[comp].astype(float)
-        rank = col.rank(ascending=False, method="min")
+        rank, tied = competition_rank(col)
         pct = col.rank(pct=True) * 100
         mine = t["unit"] == unit
         if not mine.any():
             continue
         rows.append({"component": comp, "name": fw.index.name if comp == fw.index.id else fw.components[comp].name,
-                     "score": float(col[mine].iloc[0]), "rank": rank[mine].iloc[0], "n_ranked": int(col.notna().sum()),
+                     "score": float(col[mine].iloc[0]), "rank": rank[mine].iloc[0], "n_tied": tied[mine].iloc[0], "n_ranked": int(col.notna().sum()),
                      "percentile": pct[mine].iloc[0]})
     return pd.DataFrame(rows)
 
@@ -287,9 +288,17 @@ def data_gaps(outcome: Outcome, unit: str, year: int) -> pd.DataFrame:
 
 
 def trend(table: pd.DataFrame, unit: str, columns: list[str]) -> pd.DataFrame:
-    """Long ``year, component, score`` for the unit across editions."""
-    t = table[table["unit"] == unit][["year", *[c for c in columns if c in table.columns]]]
-    return t.melt(id_vars="year", var_name="component", value_name="score").dropna(subset=["score"])
+    """Long ``year, component, score, composition_changed, composition_change`` for the unit across
+    editions (the last two say where what is measured changed: :mod:`marc.editions`)."""
+    t = table[table["unit"] == unit]
+    long = t[["year", *[c for c in columns if c in table.columns]]].melt(
+        id_vars="year", var_name="component", value_name="score").dropna(subset=["score"])
+    flags = t.set_index("year")
+    changed = flags["composition_changed"] if "composition_changed" in flags else pd.Series(False, index=flags.index)
+    text = flags["composition_change"] if "composition_change" in flags else pd.Series("", index=flags.index)
+    long["composition_changed"] = long["year"].map(changed.fillna(False).astype(bool)).fillna(False).astype(bool)
+    long["composition_change"] = long["year"].map(text.fillna("")).fillna("")
+    return long.reset_index(drop=True)
 
 
 def rank_changes(before: pd.DataFrame, after: pd.DataFrame, index_id: str, year: int, n: int = 10) -> pd.DataFrame:
@@ -298,7 +307,7 @@ def rank_changes(before: pd.DataFrame, after: pd.DataFrame, index_id: str, year:
     def ranks(t: pd.DataFrame) -> pd.DataFrame:
         t = t[t["year"] == year]
         return pd.DataFrame({"unit": t["unit"], "name": t.get("name", t["unit"]), "score": t[index_id],
-                             "rank": t[index_id].rank(ascending=False, method="min")})
+                             "rank": competition_rank(t[index_id])[0]})
 
     b, a = ranks(before), ranks(after)
     m = b.merge(a.drop(columns=["name"]), on="unit", how="outer", suffixes=("_saved", "_edited"))

@@ -87,12 +87,12 @@ class Scored:
 @st.cache_resource(show_spinner="Scoring the framework…", max_entries=4)
 def _scored(folder: str, key: str) -> Scored:
     panel, countries = base_data()
-    outcome = project.compute(Path(folder), years=None, panel=panel, countries=countries, progress=False)
+    outcome = project.compute(Path(folder), years="offered", panel=panel, countries=countries, progress=False)
     table = views.with_hazard_layers(outcome, outcome.table())
     labels = views.hazard_labels(Path(folder))
     return Scored(folder=Path(folder), key=key, outcome=outcome, table=table, data_years=views.data_years(outcome),
                   metrics=views.metrics(outcome.framework, table, labels), hazard_labels=labels,
-                  latest=project.latest_complete(outcome.results))
+                  latest=outcome.years[-1])
 
 
 @st.cache_resource(show_spinner="Preparing the indicator stage…", max_entries=2)

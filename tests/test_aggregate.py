@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from marc.aggregate import aggregate
 
@@ -60,3 +62,19 @@ def test_imputed_share_and_cap():
 def test_nothing_present_is_nan_not_zero():
     a = aggregate(stack([np.nan], [np.nan]), np.array([1, 1]))
     assert math.isnan(a.score[0, 0]) and a.coverage[0, 0] == 0
+
+
+def test_max_and_complement_mean():
+    a = aggregate(stack([20, float("nan")], [80, 30]), np.array([1, 1]), "max")
+    assert a.score[0, 0] == 80 and a.score[1, 0] == 30
+    c = aggregate(stack([20, 0], [80, 100]), np.array([1, 1]), "complement", epsilon=1)
+    assert c.score[0, 0] == pytest.approx(101 - np.sqrt(81 * 21))
+    assert c.score[1, 0] == pytest.approx(101 - np.sqrt(101 * 1))  # one severe child is not diluted to 50
+
+
+@given(st.lists(st.floats(0, 100), min_size=2, max_size=6))
+def test_complement_mean_between_mean_and_max(xs):
+    s = np.array(xs, float).reshape(-1, 1, 1)
+    w = np.ones(len(xs))
+    c = aggregate(s, w, "complement", epsilon=100 / 9).score[0, 0]
+    assert np.mean(xs) - 1e-9 <= c <= max(xs) + 1e-9

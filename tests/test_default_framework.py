@@ -20,7 +20,7 @@ SIGN_PAIRS = {
     "disaster_risk_reduction": ("JPN", "NER"),
     "health_access": ("NOR", "CAF"),
     "communication": ("ARE", "SSD"),
-    "ndc3_submitted": ("ZAF", "AFG"),
+    "ndc_timeliness": ("JPN", "TUR"),            # 2020 update early vs ratification only in 2021
     "gcf_readiness_grants": ("THA", "CHN"),
     "gcf_direct_access": ("BGD", "AFG"),
     "voice_accountability": ("NOR", "PRK"),

@@ -47,7 +47,11 @@ def test_default_file_validates_and_names_its_schema():
     ids = {layer.id for layer in c.enabled}
     assert {"inform_river_flood", "tc_wind_recent", "gdis_floods", "coastal_band_10km"} <= ids
     assert {"earthquakes_m6", "volcanoes_holocene"}.isdisjoint(ids)
-    assert dict(c.exposure.components) == {"inform_modelled": 2, "recent_events": 1}
+    assert {k: c.exposure.weight(k) for k in c.exposure.components} == {"inform_modelled": 3, "coastal": 1,
+                                                                        "recent_events": 1}
+    assert c.exposure.method("coastal")[0] == "max" and c.exposure.method("inform_modelled")[0] == "inform"
+    coastal = {x.id for x in c.enabled if x.component == "coastal"}
+    assert coastal == {"inform_coastal_flood", "coastal_low_elevation", "coastal_band_10km"}
     assert next(x for x in c.layers if x.id == "tc_wind_recent").label == "Recent tropical-cyclone winds (observed, 2021-2024)"
 
 
@@ -126,3 +130,51 @@ def test_context_flags(tmp_path):
     assert bool(out.loc[("BBB", 2022), "transition"])
     assert not bool(out.loc[("CCC", 2022), "transition"])  # still hosts a mission
     assert not bool(out.loc[("DDD", 2022), "transition"])  # ended too long ago
+
+
+COMPONENT = """layers:
+  - {id: a, label: A, component: c1, variable: x/a, normalise: {min: 0, max: 10}}
+  - {id: b, label: B, component: c1, variable: x/b, normalise: {min: 0, max: 10}}
+  - {id: d, label: D, component: c2, variable: x/d, normalise: {min: 0, max: 10}}
+exposure:
+  combine: arithmetic
+  components: {c1: {weight: 1, combine: WITHIN, epsilon: 11.1111}, c2: 1}
+priority: {gap_of: [adaptation, response], min_coverage: 0.5}
+"""
+
+
+@pytest.mark.parametrize("within, expected", [
+    ("arithmetic", 45.0),
+    ("max", 80.0),
+    # INFORM's own formula, (10 - GEOMEAN((10 - x)/10*9 + 1))/9*10 on a 0-10 scale, for x = 1 and 8
+    ("inform", 100 * (10 - math.sqrt(((10 - 1) / 10 * 9 + 1) * ((10 - 8) / 10 * 9 + 1))) / 9),
+])
+def test_layers_inside_a_component_combine_as_declared(tmp_path, within, expected):
+    p = tmp_path / "h.yaml"
+    p.write_text(COMPONENT.replace("WITHIN", within))
+    rows = panel([("AAA", 2024, "x/a", 1.0, "s"), ("AAA", 2024, "x/b", 8.0, "s"), ("AAA", 2024, "x/d", 0.0, "s")])
+    out = hazard_scores(load_hazards(p), rows).set_index("unit")
+    assert out.loc["AAA", "c1"] == pytest.approx(expected, abs=1e-3)
+    assert out.loc["AAA", "exposure"] == pytest.approx(expected / 2, abs=1e-3)
+
+
+def test_a_coastal_state_with_both_layers_is_counted_once(tmp_path):
+    p = tmp_path / "h.yaml"
+    p.write_text(COMPONENT.replace("WITHIN", "max"))
+    rows = panel([("TWO", 2024, "x/a", 9.0, "s"), ("TWO", 2024, "x/b", 9.0, "s"),
+                  ("ONE", 2024, "x/a", 9.0, "s"), ("ONE", 2024, "x/b", 0.0, "s")])
+    out = hazard_scores(load_hazards(p), rows).set_index("unit")
+    assert out.loc["TWO", "c1"] == out.loc["ONE", "c1"] == pytest.approx(90)
+
+
+def test_priority_with_one_gap_pillar_missing_is_flagged(tmp_path):
+    p = tmp_path / "h.yaml"
+    p.write_text(COMPONENT.replace("WITHIN", "max"))
+    ready = pd.DataFrame({"unit": ["AAA", "BBB", "CCC"], "year": [2024] * 3, "adaptation": [float("nan"), 50.0, float("nan")],
+                          "response": [40.0, 70.0, float("nan")], "readiness": [50.0, 60.0, float("nan")]})
+    expo = pd.DataFrame({"unit": ["AAA", "BBB", "CCC"], "year": [2024] * 3, "exposure": [64.0, 64.0, 64.0]})
+    out = priority(load_hazards(p), ready, expo).set_index("unit")
+    assert out.loc["AAA", "gap"] == 60 and bool(out.loc["AAA", "gap_partial"])
+    assert out.loc["AAA", "priority"] == pytest.approx(math.sqrt(64 * 60))
+    assert out.loc["BBB", "gap"] == 40 and not bool(out.loc["BBB", "gap_partial"])
+    assert math.isnan(out.loc["CCC", "gap"]) and math.isnan(out.loc["CCC", "priority"])

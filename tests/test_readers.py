@@ -230,6 +230,13 @@ def test_ndc_paris_gcf_ndgain_sipri_spot_values():
     n = ndc.read_ndc(mirror("unfccc_ndc_registry")).panel.set_index(["unit", "year", "variable"])["value"]
     assert n[("GBR", 2016, "ndc/latest_generation")] == 1 and n[("GBR", 2025, "ndc/ndc3_submitted")] == 1
     assert n[("MLI", 2021, "ndc/latest_generation")] == 2
+    # timeliness: GBR's 2035 NDC came on 30 Jan 2025, 11 days before the 10 Feb 2025 due date
+    assert n[("GBR", 2025, "ndc/months_late_cycle3")] == pytest.approx(-11 / 30.4375)
+    assert n[("YEM", 2024, "ndc/months_late_cycle1")] == 36  # no NDC until its NDC 3.0 in November 2025
+    assert ("GBR", 2024, "ndc/months_late_cycle3") not in n.index  # not yet due
+    assert n[("CHL", 2025, "ndc/months_late")] == pytest.approx(
+        (n[("CHL", 2025, "ndc/months_late_cycle1")] + n[("CHL", 2025, "ndc/months_late_cycle2")]
+         + n[("CHL", 2025, "ndc/months_late_cycle3")]) / 3)
     pa = ndc.read_paris(mirror("paris_agreement_status")).panel.set_index(["unit", "year", "variable"])["value"]
     assert pa[("FRA", 2016, "paris/ratified")] == 1 and pa[("IRN", 2022, "paris/ratified")] == 0
     g = ndgain.read(mirror("nd_gain")).panel.set_index(["unit", "year", "variable"])["value"]
@@ -257,3 +264,15 @@ def test_wdi_package_reads_an_official_download_beside_mirror_series(tmp_path: P
     assert got == {"wdi/EG.ELC.ACCS.ZS": [100.0, 100.0, 100.0], "wdi/SP.POP.TOTL": [5400000.0]}
     assert result.aggregates == ["WLD"]
     assert any("official download" in n for n in result.notes)
+
+
+def test_ndc_months_late_grades_each_cycle_due_by_then():
+    ts = pd.Timestamp
+    firsts = {1: ts("2016-09-21"), 2: ts("2021-12-31"), 3: ts("2025-11-10")}
+    assert ndc.months_late(firsts, 2016) == {1: pytest.approx(-44 / 30.4375)}
+    assert ndc.months_late(firsts, 2020)[2] == 0.0  # due on 31 Dec 2020, not yet late
+    assert ndc.months_late(firsts, 2021)[2] == pytest.approx(365 / 30.4375)
+    late = ndc.months_late({}, 2025)  # never submitted: elapsed months, capped
+    assert late[1] == ndc.MONTHS_CAP and late[2] == ndc.MONTHS_CAP
+    assert late[3] == pytest.approx((ts("2025-12-31") - ts("2025-02-10")).days / 30.4375)
+    assert 3 not in ndc.months_late(firsts, 2024)

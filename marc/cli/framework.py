@@ -60,8 +60,8 @@ def schema(out: Path = typer.Option(Path("docs"), help="Folder for the *.schema.
 @app.command("score")
 def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .xlsx or .parquet (by extension)."),
               framework: Path = typer.Option(None, help="Framework folder (default: indicators/)."),
-              year: Optional[list[int]] = typer.Option(None, help="Edition year(s); default: the latest complete edition."),
-              all_years: bool = typer.Option(False, "--all-years", help="Score every edition of the framework."),
+              year: Optional[list[int]] = typer.Option(None, help="Edition year(s); default: the last offered edition (every pillar published for most units)."),
+              all_years: bool = typer.Option(False, "--all-years", help="Every offered edition (the years in which every pillar is published for most units)."),
               tidy: bool = typer.Option(False, help="Write the tidy indicator table instead of the wide view."),
               panel: Optional[Path] = typer.Option(None, help="Use this tidy panel (Parquet/CSV) instead of the pulled data."),
               mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from."),
@@ -87,7 +87,7 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
 
         units_gdf = load_units(units, id_field, name_field=name_field, parent_field=parent_field)
     outcome = project.compute(framework or project.default_framework_dir(),
-                              years=None if all_years else (year or "latest"),
+                              years="offered" if all_years else (year or "latest"),
                               panel=project.read_panel_file(panel) if panel else None, mirror=mirror,
                               units_gdf=units_gdf, hazards=not no_hazards and panel is None)
     if uncertainty:

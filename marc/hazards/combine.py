@@ -1,6 +1,8 @@
 """Hazard scores (0–100), multi-hazard exposure, climate-security priority, quadrant and context flags.
 
-Formulas (x are 0–100 scores, w weights renormalised over the components present):
+Formulas (x are 0–100 scores, w weights renormalised over the components present), one implementation in
+:func:`marc.aggregate.combine`, used both for the layers inside a component (declared per component,
+``exposure.components.<c>.combine``) and for the components:
 
 * arithmetic  E = Σ w·x
 * geometric   E = Π (x + ε)^w − ε                  (ε declared; 0 does not zero everything)
@@ -11,7 +13,8 @@ No method saturates silently: layer scores outside [0, 100] are clipped and flag
 (``<layer>_capped``), and ``exposure_saturated`` marks units where a component sits at 100 and
 the ``inform`` or ``max`` method therefore pins the exposure at the top.
 
-Priority: gap = 100 − mean of the declared pillars; ``gap_product`` P = E·G/100, ``geometric``
+Priority: gap = 100 − mean of the declared pillars present, when their share reaches
+``priority.min_coverage`` (a gap from fewer than all of them is flagged ``gap_partial``); ``gap_product`` P = E·G/100, ``geometric``
 P = √(E·G), ``bivariate`` P = 25·((e − 1) + (g − 1)) for the 3×3 classes e, g ∈ {1, 2, 3} cut at the
 declared breaks.  ``priority_class`` ("E3-G1" …) is always given.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from marc.aggregate import combine as _combine
 from marc.framework import Goalposts
 from marc.hazards.schema import HazardConfig
 from marc.normalise import normalise
@@ -41,25 +45,6 @@ def _transform(x: np.ndarray, how: str) -> np.ndarray:
         if how == "sqrt":
             return np.sqrt(np.where(x >= 0, x, np.nan))
     return x
-
-
-def _combine(values: np.ndarray, weights: np.ndarray, method: str, eps: float) -> np.ndarray:
-    """Combine columns of *values* (NaN = absent) with *weights* renormalised per row."""
-    present = ~np.isnan(values)
-    w = np.where(present, weights[None, :], 0.0)
-    tot = w.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        wn = w / np.where(tot > 0, tot, 1.0)[:, None]
-        v = np.nan_to_num(values)
-        if method == "arithmetic":
-            out = (wn * v).sum(axis=1)
-        elif method == "geometric":
-            out = np.exp((wn * np.log(v + eps)).sum(axis=1)) - eps
-        elif method == "max":
-            out = np.where(present & (w > 0), v, -np.inf).max(axis=1)
-        else:  # inform
-            out = 100.0 + eps - np.exp((wn * np.log(100.0 - v + eps)).sum(axis=1))
-    return np.where(tot > 0, np.clip(out, 0.0, 100.0), np.nan)
 
 
 def hazard_scores(config: HazardConfig, panel: pd.DataFrame) -> pd.DataFrame:
@@ -97,8 +82,9 @@ def hazard_scores(config: HazardConfig, panel: pd.DataFrame) -> pd.DataFrame:
     for comp in comps:
         members = [lyr for lyr in layers if lyr.component == comp]
         vals = out[[lyr.id for lyr in members]].to_numpy(dtype=float)
-        out[comp] = _combine(vals, np.array([lyr.weight for lyr in members], float), "arithmetic", exp.epsilon)
-    cw = np.array([exp.components[c] for c in comps], float)
+        method, eps = exp.method(comp)
+        out[comp] = _combine(vals, np.array([lyr.weight for lyr in members], float), method, eps)
+    cw = np.array([exp.weight(c) for c in comps], float)
     cvals = out[comps].to_numpy(dtype=float)
     coverage = np.where(~np.isnan(cvals), cw[None, :], 0).sum(axis=1) / cw.sum()
     e = _combine(cvals, cw, exp.combine, exp.epsilon)
@@ -119,7 +105,7 @@ def _median_line(df: pd.DataFrame, col: str, spec) -> pd.Series:
 
 
 def priority(config: HazardConfig, readiness_wide: pd.DataFrame, exposure: pd.DataFrame) -> pd.DataFrame:
-    """``unit, year, exposure, gap, priority, priority_class, quadrant`` per readiness row.
+    """``unit, year, exposure, gap, gap_partial, priority, priority_class, quadrant`` per readiness row.
 
     *readiness_wide* has ``unit, year, <pillar ids>..., readiness``; *exposure* has ``unit, year,
     exposure`` (from :func:`hazard_scores`).  With ``align: latest`` every readiness year meets the
@@ -140,7 +126,10 @@ def priority(config: HazardConfig, readiness_wide: pd.DataFrame, exposure: pd.Da
         r = r.merge(ex.drop_duplicates("unit", keep="last")[["unit", "exposure"]], on="unit", how="left")
     else:
         r = pd.merge_asof(r.astype({"year": int}).sort_values("year"), ex, on="year", by="unit", direction="backward")
-    r["gap"] = 100.0 - r[spec.gap_of].astype(float).mean(axis=1, skipna=False)
+    pillars = r[spec.gap_of].astype(float)
+    share = pillars.notna().mean(axis=1)
+    r["gap"] = (100.0 - pillars.mean(axis=1)).where(share >= spec.min_coverage - 1e-12)
+    r["gap_partial"] = r["gap"].notna() & (share < 1.0)
     e, g = r["exposure"].to_numpy(float), r["gap"].to_numpy(float)
     ec, gc = _classes(e, spec.breaks), _classes(g, spec.breaks)
     if spec.method == "gap_product":
@@ -162,7 +151,7 @@ def priority(config: HazardConfig, readiness_wide: pd.DataFrame, exposure: pd.Da
                           ["high exposure, low readiness", "high exposure, high readiness",
                            "low exposure, low readiness"], "low exposure, high readiness")
         r.loc[ok, "quadrant"] = label
-    return r[["unit", "year", "exposure", "gap", "priority", "priority_class", "quadrant"]].sort_values(
+    return r[["unit", "year", "exposure", "gap", "gap_partial", "priority", "priority_class", "quadrant"]].sort_values(
         ["unit", "year"]).reset_index(drop=True)
 
 

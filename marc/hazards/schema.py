@@ -214,21 +214,49 @@ class Population(FileRef):
     band: int = 1
 
 
+Combine = Literal["arithmetic", "geometric", "max", "inform"]
+
+
+class Component(Strict):
+    """An exposure component: its weight and how the layers inside it combine."""
+
+    weight: float = Field(..., ge=0, description="Relative weight of the component in exposure; 0 excludes it.")
+    combine: Combine = Field("arithmetic", description=(
+        "How the component's layers combine: arithmetic mean, geometric, max (the worst layer counts in "
+        "full: one severe hazard is not diluted, and a unit exposed on two layers is not counted twice) or "
+        "inform (100 - GM(100 - x), INFORM's complement mean)."))
+    epsilon: float | None = Field(None, gt=0, description="Epsilon of the geometric and inform methods "
+                                  "(default: exposure.epsilon; 11.1111 = 100/9 reproduces INFORM's formula).")
+
+
 class Exposure(Strict):
-    combine: Literal["arithmetic", "geometric", "max", "inform"] = "arithmetic"
-    components: dict[str, float] = Field(..., min_length=1)
+    combine: Combine = "arithmetic"
+    components: dict[str, float | Component] = Field(..., min_length=1, description=(
+        "Component -> weight (layers averaged arithmetically) or {weight, combine, epsilon}."))
     epsilon: float = Field(1.0, gt=0, description="Added before a geometric mean so a 0 does not zero everything.")
     min_coverage: float = Field(0.5, ge=0, le=1, description="Share of component weight needed to publish exposure.")
 
     @field_validator("components")
     @classmethod
-    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
-        for k, w in value.items():
+    def _weights(cls, value: dict[str, float | Component]) -> dict[str, float | Component]:
+        for k, c in value.items():
+            w = c.weight if isinstance(c, Component) else c
             if w < 0:
                 raise PydanticCustomError("negative-weight", f"component {k!r} has a negative weight ({w}); use 0 to exclude")
-        if not any(w > 0 for w in value.values()):
+        if not any((c.weight if isinstance(c, Component) else c) > 0 for c in value.values()):
             raise PydanticCustomError("zero-weights", "at least one component needs a positive weight")
         return value
+
+    def weight(self, component: str) -> float:
+        c = self.components[component]
+        return float(c.weight if isinstance(c, Component) else c)
+
+    def method(self, component: str) -> tuple[str, float]:
+        """How the layers inside *component* combine, and the epsilon they use."""
+        c = self.components[component]
+        if isinstance(c, Component):
+            return c.combine, float(c.epsilon if c.epsilon is not None else self.epsilon)
+        return "arithmetic", float(self.epsilon)
 
 
 class Priority(Strict):
@@ -237,6 +265,9 @@ class Priority(Strict):
     breaks: tuple[float, float] = Field((100 / 3, 200 / 3), description="Class breaks (0-100) for the 3x3 classes.")
     align: Literal["latest", "asof"] = Field(
         "latest", description="latest: each readiness year meets the latest exposure; asof: exposure dated <= that year.")
+    min_coverage: float = Field(1.0, ge=0, le=1, description=(
+        "Share of the gap pillars that must be present to compute the gap (the mean of those present); "
+        "below 1, a gap from fewer pillars is flagged gap_partial."))
 
     @model_validator(mode="after")
     def _breaks(self) -> "Priority":

@@ -12,7 +12,16 @@
 
 ``ndc/latest_generation`` is the highest generation submitted by the end of each year (0 before a
 Party's first submission), and ``ndc/ndc3_submitted`` is 1 once an NDC 3.0 was submitted; both for
-2016 .. last submission year, for every Party in the registry.  ``EUU`` (the EU) is an aggregate
+2016 .. last submission year, for every Party in the registry.
+
+**Timeliness** (``ndc/months_late``): each NDC cycle has a due date (:data:`CYCLES`).  For every
+cycle due by the end of year Y, the months from its due date to the Party's first submission of that
+generation or a later one (negative = early), or, when nothing was submitted by the end of Y, the
+months elapsed from the due date to the end of Y (still late, and growing); each capped at
+:data:`MONTHS_CAP`.  ``ndc/months_late`` is their mean over the cycles due by then, so every edition
+from 2016 grades the cycles of its own period and a new cycle adds one term to the record rather than
+replacing it (continuity across editions).  ``ndc/months_late_cycle<k>`` give each cycle alone.
+  ``EUU`` (the EU) is an aggregate
 and is dropped; member states have their own rows.
 
 **Paris Agreement** (``paris_agreement_status``): ``paris/ratified`` = 1 from the year of
@@ -36,6 +45,16 @@ PARIS = "paris_agreement_status"
 NDC3_FROM = pd.Timestamp("2024-10-01")
 FIRST_YEAR = 2016
 PARIS_SNAPSHOT_YEAR = 2023
+#: NDC cycles and their due dates.  1: the first NDC, due with the instrument of ratification (decision
+#: 1/CP.21 para 22); the registry dates a first NDC at ratification, so it is graded against the Paris
+#: Agreement's entry into force (4 November 2016).  2: the updated or new NDC, "by 2020" (decision 1/CP.21
+#: paras 23-24); the secretariat's initial synthesis report took the NDCs submitted by the end of December
+#: 2020.  3: NDC 3.0 with 2035 targets, due 10 February 2025 (9-12 months before COP30, decision 1/CP.21
+#: para 25; "the official deadline", Devex, 10 Feb 2025).
+CYCLES: dict[int, pd.Timestamp] = {1: pd.Timestamp("2016-11-04"), 2: pd.Timestamp("2020-12-31"),
+                                   3: pd.Timestamp("2025-02-10")}
+#: months late beyond which lateness says nothing more (a cycle missed for three years)
+MONTHS_CAP = 36.0
 _GEN3 = re.compile(r"3\.0|\bthird\b|2035", re.IGNORECASE)
 _GEN2 = re.compile(r"\bsecond\b|\bupdated?\b|\brevised\b|\binterim\b|\b2nd\b", re.IGNORECASE)
 
@@ -48,6 +67,26 @@ def generation(title: str, version: float | None, submitted: pd.Timestamp) -> in
                                and not pd.isna(version) and version > 1):
         return 2
     return 1
+
+
+def _months(a: pd.Timestamp, b: pd.Timestamp) -> float:
+    """Months from *a* to *b* (negative when *b* is earlier), average month length."""
+    return (b - a).days / 30.4375
+
+
+def months_late(firsts: dict[int, pd.Timestamp], year: int) -> dict[int, float]:
+    """Per cycle due by the end of *year*: months late (capped at MONTHS_CAP; negative = early).
+
+    *firsts*: generation -> the Party's first submission of that generation or a later one."""
+    end = pd.Timestamp(f"{year}-12-31")
+    out = {}
+    for cycle, due in CYCLES.items():
+        if due > end:
+            continue
+        sub = firsts.get(cycle)
+        late = _months(due, sub) if sub is not None and sub <= end else max(_months(due, end), 0.0)
+        out[cycle] = min(late, MONTHS_CAP)
+    return out
 
 
 def _dates(values: pd.Series, rows: list[str], where: str, source: str) -> pd.Series:
@@ -78,11 +117,19 @@ def read_ndc(folder: Path) -> ReaderResult:
     last = max(int(docs["year"].max()), FIRST_YEAR)
     rows = []
     for unit, group in docs.groupby("unit"):
+        # a later generation also answers an earlier cycle (a Party that skipped the update went straight on)
+        firsts = {c: group.loc[group["gen"] >= c, "date"].min() for c in CYCLES}
+        firsts = {c: d for c, d in firsts.items() if pd.notna(d)}
         for year in range(FIRST_YEAR, last + 1):
             upto = group.loc[group["year"] <= year, "gen"]
             latest = float(upto.max()) if len(upto) else 0.0
             rows.append((unit, year, "ndc/latest_generation", latest))
             rows.append((unit, year, "ndc/ndc3_submitted", float(latest >= 3)))
+            late = months_late(firsts, year)
+            if late:
+                rows.append((unit, year, "ndc/months_late", float(sum(late.values()) / len(late))))
+            for cycle, value in late.items():
+                rows.append((unit, year, f"ndc/months_late_cycle{cycle}", value))
     panel = finish([pd.DataFrame(rows, columns=["unit", "year", "variable", "value"])], NDC)
     return ReaderResult(NDC, panel, res.unmatched, res.aggregates,
                         [f"{NDC}: NDC generations by end of year, {FIRST_YEAR}-{last}"])

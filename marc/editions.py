@@ -1,0 +1,72 @@
+"""Which editions are offered, and where a unit's composition changes between editions.
+
+**Offered editions.**  An edition is offered (CLI default, app slider, exports) when every pillar and
+governance is published for more than :data:`MOST` of the scored units; the offered range runs from the
+first such year to the last such year.  Earlier editions are still computed (``marc score --year``), but
+a readiness made of fewer pillars is not the same index and is not offered as a trend.
+
+**Composition changes.**  A unit's composition in an edition is the set of components (pillars,
+governance) it has a published score for and the set of indicators with a score.  When the set differs
+from the unit's previous computed edition, ``composition_changed`` is true and ``composition_change``
+lists what appeared (``+``) and disappeared (``-``), e.g. ``+response; +ind:health_access``: a move in
+that edition is partly a change of what is measured, not only of the values.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from marc.engine import Results
+from marc.errors import MarcError
+
+#: share of scored units that must have each pillar published for an edition to be offered
+MOST = 0.5
+
+
+def pillar_coverage(results: Results, roles: dict[str, str]) -> pd.DataFrame:
+    """``year × component``: the share of scored units with a published score, pillars and governance."""
+    comp = results.components
+    keep = [c for c, r in roles.items() if r in ("pillar", "governance")]
+    sub = comp[comp["component"].isin(keep)]
+    n_units = comp["unit"].nunique()
+    share = sub[sub["published"]].groupby(["year", "component"]).size().unstack("component").reindex(
+        index=sorted(comp["year"].unique()), columns=keep).fillna(0) / max(n_units, 1)
+    return share
+
+
+def offered_editions(results: Results, roles: dict[str, str]) -> list[int]:
+    """The editions offered: from the first to the last year in which every pillar and governance is
+    published for more than MOST of the units."""
+    share = pillar_coverage(results, roles)
+    ok = share.index[(share > MOST).all(axis=1)]
+    if not len(ok):
+        raise MarcError.single("scores", "no-edition",
+                               f"no edition publishes every pillar for more than {MOST:.0%} of the units; "
+                               "check the data (marc pull) and the pillars' min_coverage")
+    return [int(y) for y in share.index if ok.min() <= y <= ok.max()]
+
+
+def composition_changes(results: Results, roles: dict[str, str]) -> pd.DataFrame:
+    """``unit, year, composition_changed, composition_change`` for every unit and computed edition
+    (the first edition of a unit never counts as a change)."""
+    comp = results.components
+    comp = comp[comp["component"].isin([c for c, r in roles.items() if r in ("pillar", "governance")])]
+    parts = [comp[comp["published"]].assign(item=comp["component"])[["unit", "year", "item"]]]
+    ind = results.indicators
+    parts.append(ind[ind["score"].notna()].assign(item="ind:" + ind["indicator"])[["unit", "year", "item"]])
+    items = pd.concat(parts).groupby(["unit", "year"])["item"].agg(frozenset)
+    units = sorted(results.components["unit"].unique())
+    years = sorted(results.components["year"].unique())
+    full = items.reindex(pd.MultiIndex.from_product([units, years], names=["unit", "year"]))
+    full = full.apply(lambda s: s if isinstance(s, frozenset) else frozenset())
+    prev = full.groupby(level="unit").shift(1)
+    rows = []
+    for (unit, year), now in full.items():
+        before = prev.loc[(unit, year)]
+        if not isinstance(before, frozenset):
+            rows.append((unit, year, False, ""))
+            continue
+        added, gone = sorted(now - before), sorted(before - now)
+        text = "; ".join([f"+{x}" for x in added] + [f"-{x}" for x in gone])
+        rows.append((unit, year, bool(text), text))
+    return pd.DataFrame(rows, columns=["unit", "year", "composition_changed", "composition_change"])

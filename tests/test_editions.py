@@ -1,0 +1,56 @@
+"""Offered editions and composition changes, on a framework and panel built here."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from builders import make_panel, write_framework
+
+from marc import charts, editions, project, views
+
+
+@pytest.fixture()
+def outcome(tmp_path):
+    root = write_framework(tmp_path / "fw", {"mitigation": [{"id": "m1"}], "adaptation": [{"id": "a1"}, {"id": "a2"}]},
+                           first=2018, last=2022, max_lag=0, policy="none")
+    units = ["AAA", "BBB", "CCC"]
+    values = {
+        "m1": {(u, y): 50.0 for u in units for y in range(2018, 2023)},
+        # adaptation arrives in 2020 for everyone, a2 for AAA only in 2021; nothing in 2022 but AAA
+        "a1": {**{(u, y): 60.0 for u in units for y in (2020, 2021)}, ("AAA", 2022): 60.0},
+        "a2": {("AAA", 2021): 70.0},
+    }
+    countries = pd.DataFrame({"unit": units, "name": units})
+    return project.compute(root, years=None, panel=make_panel(values), countries=countries, progress=False)
+
+
+def test_offered_editions_are_the_years_every_pillar_is_published_for_most_units(outcome):
+    roles = outcome.framework.roles
+    share = editions.pillar_coverage(outcome.results, roles)
+    assert share.loc[2019, "adaptation"] == 0 and share.loc[2022, "adaptation"] == pytest.approx(1 / 3)
+    assert editions.offered_editions(outcome.results, roles) == [2020, 2021]
+
+
+def test_latest_and_offered_follow_the_rule(outcome, tmp_path):
+    root = tmp_path / "fw"
+    latest = project.compute(root, years="latest", panel=outcome.panel, countries=outcome.countries, progress=False)
+    assert latest.years == [2021]
+    offered = project.compute(root, years="offered", panel=outcome.panel, countries=outcome.countries, progress=False)
+    assert offered.years == [2020, 2021]
+
+
+def test_composition_changes_are_flagged_in_the_table_and_on_trends(outcome):
+    c = editions.composition_changes(outcome.results, outcome.framework.roles).set_index(["unit", "year"])
+    assert not c.loc[("AAA", 2018), "composition_changed"]  # the first edition is not a change
+    assert not c.loc[("BBB", 2019), "composition_changed"]
+    assert c.loc[("BBB", 2020), "composition_change"] == "+adaptation; +ind:a1"
+    assert c.loc[("AAA", 2021), "composition_change"] == "+ind:a2"
+    assert c.loc[("AAA", 2022), "composition_change"] == "-ind:a2"
+    assert c.loc[("BBB", 2022), "composition_change"] == "-adaptation; -ind:a1"
+    table = outcome.table()
+    assert bool(table.set_index(["unit", "year"]).loc[("BBB", 2020), "composition_changed"])
+    long = views.trend(table, "AAA", ["readiness", "adaptation"])
+    assert set(long.loc[long["composition_changed"], "year"]) == {2020, 2021, 2022}
+    spec = charts.trend_lines(long).to_dict()
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
+    assert "rule" in marks and "text" in marks
