@@ -63,7 +63,8 @@ def cells(ind: Indicator, k: int, rows: pd.DataFrame, units: pd.Index, data_year
     return CodedCells(k=k, levels=levels, counts=counts, shift=shift, lo=scale[0], hi=scale[-1])
 
 
-def perturbed_scores(c: CodedCells, ind: Indicator, u_coder: np.ndarray, u_shift: np.ndarray) -> np.ndarray:
+def perturbed_scores(c: CodedCells, ind: Indicator, u_coder: np.ndarray, u_shift: np.ndarray,
+                     orientation: str = "readiness") -> np.ndarray:
     """Scores (units × replications) from two uniforms per cell; NaN where the unit has no value."""
     n = np.maximum(c.counts, 1)[:, None]
     pick = np.minimum((u_coder * n).astype(int), n - 1)
@@ -73,4 +74,4 @@ def perturbed_scores(c: CodedCells, ind: Indicator, u_coder: np.ndarray, u_shift
     level = np.clip(level, c.lo, c.hi).astype(float)
     level[c.counts == 0] = np.nan
     spec = Goalposts(method="goalposts", min=c.lo, max=c.hi) if c.hi > c.lo else Goalposts(method="goalposts", min=c.lo, max=c.lo + 1)
-    return normalise(level, spec, ind.direction)[0]
+    return normalise(level, spec, ind.direction, orientation=orientation)[0]
