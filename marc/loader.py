@@ -134,11 +134,13 @@ def _indicator_loc(doc: yamlio.YamlDoc, ind_id: str) -> tuple:
 
 
 def load_framework(path: Path | str, known_variables: Iterable[str] | None = None,
-                   panel: pd.DataFrame | None = None) -> Framework:
+                   panel: pd.DataFrame | None = None, *, require_custom: bool = False) -> Framework:
     """Load and validate the framework folder at *path*.
 
     *known_variables* (or a *panel*) enables the check that every source variable exists and that
-    a log transform never meets zero or negative data.
+    a log transform never meets zero or negative data.  A ``custom/<name>`` variable needs
+    ``custom/<name>.csv`` in the folder, checked when variables are known or *require_custom* is set
+    (``marc validate``); otherwise a custom variable may come from a panel given at scoring time.
     """
     root = Path(path)
     if not root.is_dir():
@@ -243,6 +245,12 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
             if dataset not in KNOWN_DATASETS:
                 problems.append(_problem(doc, base + ("source" if var == ind.source else "expression",), "unknown-variable",
                                          f"unknown dataset {dataset!r} in {var!r}; known: {', '.join(sorted(KNOWN_DATASETS))}"))
+            elif dataset == "custom" and (known is not None or require_custom) and var not in (known or ()) \
+                    and not (root / "custom" / f"{var.split('/', 1)[1]}.csv").is_file():
+                have = sorted(p.stem for p in (root / "custom").glob("*.csv"))
+                problems.append(_problem(doc, base + ("source" if var == ind.source else "expression",), "custom-missing",
+                                         f"{var!r} has no CSV: expected custom/{var.split('/', 1)[1]}.csv (columns unit, year, "
+                                         f"value) in {root}; custom CSVs present: {', '.join(have) or 'none'}"))
             elif known is not None and dataset not in {"hazard", "custom"} and var not in known:
                 problems.append(_problem(doc, base + ("source",), "unknown-variable",
                                          f"variable {var!r} is not in the data panel; run 'marc data report' to list variables"))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from marc.loader import Framework
 
-LABELS = {"readiness": "readiness (higher is better)", "risk": "risk (higher is worse)"}
+LABELS = {"readiness": "higher is better", "risk": "risk: higher is worse"}
 
 
 def orientation_of(fw: "Framework", node_id: str) -> str:
