@@ -16,7 +16,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from marc import expression, yamlio
+from marc import expression, parsecache, yamlio
 from marc.errors import MarcError, Problem
 from marc.evidence import read_custom, read_expert
 from marc.framework import (Component, ContextFlag, Defaults, Editions, Indicator, IndexFile, Missing, PillarFile,
@@ -155,15 +155,13 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
     index_file: IndexFile | None = None
     pillar_files: list[tuple[yamlio.YamlDoc, PillarFile]] = []
     for f in files:
-        try:
-            doc = yamlio.read(f)
+        try:  # parsed once per content (marc.parsecache)
+            doc, model = parsecache.yaml_model(f, IndexFile if f == index_path else PillarFile)
             docs[f] = doc
-            if not isinstance(doc.data, dict):
-                raise MarcError.single(f, "wrong-type", "the file must hold a mapping at the top level", 1, 1)
             if f == index_path:
-                index_file = yamlio.parse_model(doc, IndexFile)
+                index_file = model
             else:
-                pillar_files.append((doc, yamlio.parse_model(doc, PillarFile)))
+                pillar_files.append((doc, model))
         except MarcError as exc:
             problems.extend(exc.problems)
     if index_file is None:

@@ -175,3 +175,36 @@ def test_declared_complement_and_round_in_engine(tmp_path):
     x = np.array([3.4, 7.9])
     expected = round((10 - np.exp(np.log((10 - x) / 10 * 9 + 1).mean())) / 9 * 10, 1) * 10
     assert one(r, "AAA", 2005, component="p") == pytest.approx(expected)
+
+
+# ------------------------------------------------------------------------- custom CSV reading
+def test_parse_custom_reports_every_problem_in_file_order():
+    from marc.evidence import parse_custom
+
+    data = ("unit,year,value,note\nKEN,2020,1.5,x\n\nXXX,20a0,abc,\nKEN,2020,2,\nNOR,2021,,\nNOR,2022,1_000,\n").encode()
+    problems = []
+    assert parse_custom(data, "good", "c.csv", problems) is None
+    assert [(p.line, p.code) for p in problems] == [(4, "unknown-unit"), (4, "bad-year"), (4, "non-numeric"),
+                                                    (7, "non-numeric"), (5, "duplicate-rows")]
+    ok = parse_custom(b"\xef\xbb\xbfunit,year,value\n KEN ,2020, 1.5\nNOR,2021,\n", "good", "c.csv", problems := [])
+    assert problems == [] and ok["unit"].tolist() == ["KEN"] and ok["value"].tolist() == [1.5] and ok["year"].tolist() == [2020]
+    parse_custom(b"unit,year,value\nKEN,2020,1,9\n", "good", "c.csv", problems := [])
+    assert [(p.line, p.code) for p in problems] == [(2, "csv-syntax")]
+    parse_custom(b"unit,value\nKEN,1\n", "good", "c.csv", problems := [])
+    assert [p.code for p in problems] == ["csv-columns"]
+
+
+def test_parse_cache_serves_a_changed_file_fresh(tmp_path):
+    from marc import parsecache
+
+    root = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]})
+    (root / "custom").mkdir()
+    (root / "custom" / "a.csv").write_text("unit,year,value\nKEN,2005,10\n")
+    first = load_framework(root)
+    (root / "custom" / "a.csv").write_text("unit,year,value\nKEN,2005,20\n")  # same size, same clock tick
+    (root / "p.yaml").write_text((root / "p.yaml").read_text().replace("name: a", "name: b"))
+    second = load_framework(root)
+    assert first.custom["value"].tolist() == [10] and second.custom["value"].tolist() == [20]
+    assert second.indicator("a").name == "b"
+    assert load_framework(root).indicators[0] is second.indicators[0]  # unchanged: served from the cache
+    parsecache.clear()
