@@ -7,10 +7,17 @@ of 0 excludes a child.  Formulas (``docs/methodology.md``), over the children pr
 * geometric   G = exp(Σ wᵢ ln max(sᵢ, ε) / Σ wᵢ)
 * harmonic    H = Σ wᵢ / Σ (wᵢ / max(sᵢ, ε))
 * max         M = max sᵢ over the children present with wᵢ > 0 (the worst hazard counts in full)
+* min         m = min sᵢ over the children present with wᵢ > 0 (the weakest child sets the level)
 * complement  C = 100 + ε − exp(Σ wᵢ ln(100 − sᵢ + ε) / Σ wᵢ), clipped to [0, 100]: the complement of
   the geometric mean of the complements, INFORM's hazard aggregation (``10 − GM(10 − x)``; with
   ε = 100/9 it is exactly the formula of the INFORM Risk 2025 workbook, sheet "Hazard & Exposure":
   ``(10 − GEOMEAN((10 − x)/10·9 + 1))/9·10``).  One severe child is not diluted by calm ones.
+  A framework declares the shift as an affine rescaling of the complements, ``complement: {rescale: [a, b]}``,
+  which is the same formula with ε = 100·a/(b − a) (:class:`marc.framework.ComplementMean`).
+
+``aggregate_component`` applies a component's declared settings: children whose orientation differs
+from the component's enter reversed (100 − s), the complement's rescaling, and ``round: n`` (half away
+from zero, as Excel's ROUND) on the aggregate.
 
 coverage = (weight present) / (weight present + weight missing, not counting children whose
 missing-data policy is ``drop`` or that do not apply to the unit); imputed share = Σ wᵢ·imputedᵢ / Σ wᵢ over the children present.
@@ -69,6 +76,8 @@ def aggregate(scores: np.ndarray, weights: np.ndarray, method: str = "arithmetic
             value = wsum / (wp / np.maximum(s, epsilon)).sum(axis=0)
         elif method in ("max", "maximum"):
             value = np.where(present, scores, -np.inf).max(axis=0)
+        elif method in ("min", "minimum"):
+            value = np.where(present, scores, np.inf).min(axis=0)
         elif method in ("complement", "inform"):
             value = np.clip(100.0 + epsilon - np.exp((wp * np.log(np.maximum(100.0 - s + epsilon, 1e-12))).sum(axis=0) / wsum),
                             0.0, 100.0)
@@ -93,3 +102,35 @@ def combine(values: np.ndarray, weights: np.ndarray, method: str, epsilon: float
     else:
         out = aggregate(v, w, method, epsilon=epsilon).value
     return np.where(np.isnan(out), np.nan, np.clip(out, 0.0, 100.0))
+
+
+def round_half_away(values: np.ndarray, digits: int) -> np.ndarray:
+    """Round to *digits* decimals, halves away from zero (Excel's ROUND), after removing binary noise
+    (so that 44.49999999999999 computed for 44.5 rounds up, as Excel's 15-digit arithmetic does)."""
+    v = np.asarray(values, dtype="float64")
+    scaled = np.round(np.abs(v) * 10.0**digits, 6)
+    return np.sign(v) * np.floor(scaled + 0.5) / 10.0**digits
+
+
+def aggregate_component(comp, scores: np.ndarray, weights: np.ndarray, *, method: str | None = None,
+                        reversed_children: np.ndarray | None = None, imputed: np.ndarray | None = None,
+                        droppable: np.ndarray | None = None) -> Aggregate:
+    """Aggregate the children of *comp* (a :class:`marc.framework.Component`) with its declared settings.
+
+    *method* overrides the declared aggregation (the uncertainty analysis's alternatives);
+    *reversed_children* (children,) marks children whose scores enter as 100 − s (another orientation).
+    """
+    method = method or comp.aggregation
+    scores = np.asarray(scores, dtype="float64")
+    if reversed_children is not None and np.any(reversed_children):
+        flip = np.asarray(reversed_children, bool).reshape(-1, *([1] * (scores.ndim - 1)))
+        scores = np.where(flip, 100.0 - scores, scores)
+    if method == "complement":
+        epsilon = comp.complement.epsilon if comp.complement is not None else 0.0
+    else:
+        epsilon = comp.epsilon
+    agg = aggregate(scores, weights, method, epsilon=epsilon, imputed=imputed, droppable=droppable,
+                    min_coverage=comp.min_coverage, max_imputed_share=comp.max_imputed_share)
+    if comp.round is not None:
+        agg.value = round_half_away(agg.value, comp.round)
+    return agg

@@ -77,8 +77,9 @@ def drawn_levels(c: CodedCells, u_coder: np.ndarray, u_shift: np.ndarray) -> np.
     return level
 
 
-def perturbed_scores(c: CodedCells, ind: Indicator, u_coder: np.ndarray, u_shift: np.ndarray) -> np.ndarray:
+def perturbed_scores(c: CodedCells, ind: Indicator, u_coder: np.ndarray, u_shift: np.ndarray,
+                     orientation: str = "readiness") -> np.ndarray:
     """Scores (units × replications) of the drawn levels, normalised like the published ones."""
     level = drawn_levels(c, u_coder, u_shift)
     spec = Goalposts(method="goalposts", min=c.lo, max=c.hi) if c.hi > c.lo else Goalposts(method="goalposts", min=c.lo, max=c.lo + 1)
-    return normalise(level, spec, ind.direction)[0]
+    return normalise(level, spec, ind.direction, orientation=orientation)[0]

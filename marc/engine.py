@@ -18,15 +18,18 @@ import numpy as np
 import pandas as pd
 
 from marc import expression
-from marc.aggregate import aggregate
+from marc.aggregate import aggregate_component
+from marc.coverage import effective_weights, leaf_coverage  # noqa: F401  (re-exported: engine.effective_weights)
 from marc.errors import MarcError, Problem
 from marc.loader import Framework
+from marc.gapfill import gap_fill
 from marc.normalise import normalise, treat_outliers
+from marc.orientation import orientation_of, reversed_into_parent
 
 INDICATOR_COLUMNS = ["unit", "year", "indicator", "parent", "raw_value", "data_year", "transformed", "score",
-                     "imputed", "carried_forward", "group_mean", "capped", "source", "variable", "measure_unit", "weight"]
+                     "imputed", "carried_forward", "group_mean", "gap_filled", "capped", "source", "variable", "measure_unit", "weight"]
 COMPONENT_COLUMNS = ["unit", "year", "component", "role", "score", "value", "coverage", "imputed_share", "published",
-                     "coverage_intended", "security_coverage", "security_observed", "security_total"]
+                     "coverage_intended", "security_coverage", "security_observed", "security_total", "orientation"]
 
 
 @dataclass
@@ -186,12 +189,17 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
         else:
             raw = mats[var].copy()
             src = sources[var]
+        raw, filled_gap = gap_fill(raw, ind.gap_fill)
+        if not ind.expression:
             if ind.absent_means is not None and spans[var][1] >= spans[var][0]:
                 in_span = (all_years >= spans[var][0]) & (all_years <= spans[var][1])
                 fill = np.zeros(raw.shape, dtype=bool)
                 fill[:, in_span] = np.isnan(raw[:, in_span])
                 raw = np.where(fill, ind.absent_means, raw)
         raw_by_id[ind.id] = raw
+        if ind.transform.change and filled_gap.any():  # a change is imputed when either end was filled
+            n_ch = ind.transform.change.years
+            filled_gap[:, n_ch:] |= filled_gap[:, :-n_ch].copy()
 
         t = ind.transform
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -222,6 +230,7 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
         sel, dy, rawsel = filled[:, ed_pos], src_year[:, ed_pos], raw_filled[:, ed_pos]
         fill_sel = (np.take_along_axis(fill, src_pos, axis=1)[:, ed_pos] if fill is not None
                     else np.zeros((nu, ne), dtype=bool))
+        gap_sel = np.take_along_axis(filled_gap, src_pos, axis=1)[:, ed_pos]
         lag = fw.max_lag(ind)
         in_window = ~np.isnan(dy) & (editions[None, :] - dy <= lag)
         ref = np.where(in_window, dy, -np.inf).max(axis=0)
@@ -252,17 +261,19 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
             from marc.framework import Goalposts
 
             spec = Goalposts(method="goalposts", min=min(ind.scale), max=max(ind.scale))
-        s, clipped = normalise(x, spec, ind.direction, history=trans, years=all_years, editions=editions)
-        imputed = carried | gmean
+        s, clipped = normalise(x, spec, ind.direction, history=trans, years=all_years, editions=editions,
+                               orientation=orientation_of(fw, ind.id))
+        gap_sel = gap_sel & use & ~gmean
+        imputed = carried | gmean | gap_sel
         child_score[ind.id] = s
         child_imputed[ind.id] = imputed.astype(float)
         has_value[ind.id] = ~np.isnan(s) & ~gmean
-        observed[ind.id] = has_value[ind.id] & ~fill_sel
+        observed[ind.id] = has_value[ind.id] & ~fill_sel & ~gap_sel
         n = nu * ne
         for col, value in (("indicator", ind.id), ("parent", fw.parents[ind.id]),
                            ("raw_value", np.where(use & ~gmean, rawsel, np.nan)), ("data_year", np.where(use & ~gmean, dy, np.nan)),
                            ("transformed", x), ("score", s), ("imputed", imputed), ("carried_forward", carried),
-                           ("group_mean", gmean), ("capped", capped_out | clipped), ("source", src), ("variable", var),
+                           ("group_mean", gmean), ("gap_filled", gap_sel), ("capped", capped_out | clipped), ("source", src), ("variable", var),
                            ("measure_unit", ind.unit), ("weight", float(ind.weight))):
             cols[col].append(np.asarray(value).ravel() if np.ndim(value) else np.full(n, value, dtype=object if isinstance(value, str) else float))
 
@@ -271,58 +282,6 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
     columns |= {c: np.concatenate(v) for c, v in cols.items()}
     return Prepared(units=unit_index, editions=editions, scores=child_score, imputed=child_imputed, columns=columns,
                     signature=_signature(fw), not_applicable=not_applicable, has_value=has_value, observed=observed)
-
-
-def effective_weights(fw: Framework) -> dict[str, float]:
-    """Each indicator's share of the index: the product of its normalised weights down the tree."""
-    weights = {i.id: float(i.weight) for i in fw.indicators} | {c.id: float(c.weight) for c in fw.components.values()}
-    eff: dict[str, float] = {fw.index.id: 1.0}
-    for level in reversed(fw.levels()):  # from the index down
-        for node in level:
-            kids = fw.children(node)
-            total = sum(weights[k] for k in kids)
-            for k in kids:
-                eff[k] = eff.get(node, 0.0) * (weights[k] / total if total > 0 else 0.0)
-    return {i.id: eff.get(i.id, 0.0) for i in fw.indicators}
-
-
-def leaf_coverage(fw: Framework, prep: Prepared, component: str, eff: dict[str, float]) -> dict[str, np.ndarray]:
-    """Coverage of *component* counted on its leaves (units × editions).
-
-    ``coverage_intended``: effective weight of the indicators with a value (data, carried forward or a
-    declared ``absent_means``; not a group mean) over that of the indicators that apply to the unit
-    (``drop`` policies and empty expert slots included).  ``security_coverage``: the same over
-    ``security_sector`` indicators, counting records only (an ``absent_means`` fill is not evidence);
-    ``security_observed`` and ``security_total`` count those indicators.
-    """
-    nu, ne = len(prep.units), len(prep.editions)
-    leaves = [i for i in fw.indicators if _descends(fw, i.id, component) and eff[i.id] > 0]
-    out = {}
-    for name, subset, mask in (("coverage_intended", leaves, prep.has_value),
-                               ("security", [i for i in leaves if i.security_sector], prep.observed)):
-        num, den = np.zeros((nu, ne)), np.zeros((nu, ne))
-        n_obs, n_all = np.zeros((nu, ne)), np.zeros((nu, ne))
-        for ind in subset:
-            applies = ~prep.not_applicable[ind.id][:, None]
-            den += eff[ind.id] * applies
-            num += eff[ind.id] * (mask[ind.id] & applies)
-            n_all += applies
-            n_obs += mask[ind.id] & applies
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(den > 0, num / den, np.nan)
-        if name == "coverage_intended":
-            out[name] = share
-        else:
-            out |= {"security_coverage": share, "security_observed": n_obs, "security_total": n_all}
-    return out
-
-
-def _descends(fw: Framework, node: str, ancestor: str) -> bool:
-    while node is not None:
-        if node == ancestor:
-            return True
-        node = fw.parents.get(node)
-    return False
 
 
 def aggregate_components(fw: Framework, prep: Prepared) -> pd.DataFrame:
@@ -339,11 +298,10 @@ def aggregate_components(fw: Framework, prep: Prepared) -> pd.DataFrame:
         for comp_id in level:
             comp = fw.index if comp_id == fw.index.id else fw.components[comp_id]
             kids = fw.children(comp_id)
-            agg = aggregate(np.stack([child_score[k] for k in kids]), np.array([weights[k] for k in kids]),
-                            comp.aggregation, epsilon=comp.epsilon,
-                            imputed=np.stack([child_imputed[k] for k in kids]),
-                            droppable=np.stack([droppable.get(k, np.zeros((nu, ne), bool)) for k in kids]),
-                            min_coverage=comp.min_coverage, max_imputed_share=comp.max_imputed_share)
+            agg = aggregate_component(comp, np.stack([child_score[k] for k in kids]), np.array([weights[k] for k in kids]),
+                                      reversed_children=np.array([reversed_into_parent(fw, k) for k in kids]),
+                                      imputed=np.stack([child_imputed[k] for k in kids]),
+                                      droppable=np.stack([droppable.get(k, np.zeros((nu, ne), bool)) for k in kids]))
             child_score[comp_id] = agg.score
             child_imputed[comp_id] = np.nan_to_num(agg.imputed_share, nan=0.0)
             role = "index" if comp_id == fw.index.id else fw.roles[comp_id]
@@ -352,7 +310,7 @@ def aggregate_components(fw: Framework, prep: Prepared) -> pd.DataFrame:
                 "unit": unit_col, "year": year_col, "component": comp_id,
                 "role": role, "score": agg.score.ravel(), "value": agg.value.ravel(), "coverage": agg.coverage.ravel(),
                 "imputed_share": agg.imputed_share.ravel(), "published": agg.published.ravel(),
-            } | {k: v.ravel() for k, v in leaf.items()}))
+            } | {k: v.ravel() for k, v in leaf.items()} | {"orientation": orientation_of(fw, comp_id)}))
     return pd.concat(comp_tables, ignore_index=True)[COMPONENT_COLUMNS]
 
 

@@ -20,8 +20,11 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-Direction = Literal["higher_is_better", "lower_is_better"]
-Aggregation = Literal["arithmetic", "geometric", "harmonic"]
+Direction = Literal["higher_is_better", "lower_is_better", "higher_is_worse", "lower_is_worse"]
+Aggregation = Literal["arithmetic", "geometric", "harmonic", "complement", "min", "max"]
+Orientation = Literal["readiness", "risk"]
+#: The schema version this code writes; older folders are upgraded by ``marc migrate``.
+SCHEMA_VERSION = 2
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 VARIABLE_PATTERN = r"^[a-z][a-z0-9_]*/[^\s]+$"
 
@@ -156,6 +159,28 @@ class Missing(Strict):
     group: Literal["region", "income_group"] = Field("region", description="group_mean: the grouping.")
 
 
+class GapFill(Strict):
+    """Gap-filling of the raw yearly series, as publishers do before scoring; every filled value is
+    flagged ``gap_filled`` and counts as imputed (see :mod:`marc.gapfill`)."""
+
+    interpolate: bool = Field(False, description="Linear interpolation between two observations of the unit.")
+    max_gap: int | None = Field(None, ge=1, le=50, description="interpolate: fill only gaps of at most this many missing years.")
+    before_first: bool = Field(False, description="Years before the unit's first observation take that value (nearest).")
+    after_last: bool = Field(False, description="Years after the unit's last observation take that value (nearest), up to "
+                                                "the last edition.")
+    max_extend: int | None = Field(None, ge=1, le=50, description="before_first / after_last: at most this many years.")
+
+    @model_validator(mode="after")
+    def _something(self) -> "GapFill":
+        if not (self.interpolate or self.before_first or self.after_last):
+            raise PydanticCustomError("gap-fill-empty", "declare interpolate, before_first or after_last (or remove gap_fill)")
+        if self.max_gap is not None and not self.interpolate:
+            raise PydanticCustomError("gap-fill-conflict", "max_gap applies to interpolate: true only")
+        if self.max_extend is not None and not (self.before_first or self.after_last):
+            raise PydanticCustomError("gap-fill-conflict", "max_extend applies to before_first or after_last only")
+        return self
+
+
 def _nonnegative_weight(value: float) -> float:
     if value < 0:
         raise PydanticCustomError("negative-weight", "weight {w} is negative; weights are relative and must be ≥ 0 (0 excludes)",
@@ -172,7 +197,10 @@ class Indicator(Strict):
     expression: str | None = Field(None, description="Derived indicator: arithmetic over [dataset/code] variables and indicator ids.")
     parent: str | None = Field(None, pattern=ID_PATTERN, description="Sub-pillar id; default: the file's pillar.")
     unit: str = ""
-    direction: Direction
+    direction: Direction = Field(..., description="Which raw values are good: higher_is_better (= lower_is_worse) or "
+                                                  "lower_is_better (= higher_is_worse); the score follows the orientation "
+                                                  "(readiness: 100 is best; risk: 100 is worst) of the component above.")
+    gap_fill: GapFill | None = Field(None, description="Fill gaps in the raw yearly series (interpolation, nearest value).")
     absent_means: float | None = Field(None, description="Value for a unit with no record (e.g. 0 GCF projects), unlike missing data.")
     applies_to: str | None = Field(None, pattern=ID_PATTERN,
                                    description="A true/false column of the country table (e.g. non_annex_i); elsewhere the "
@@ -222,6 +250,30 @@ class Indicator(Strict):
 
 
 # ---------------------------------------------------------------------------- components
+class ComplementMean(Strict):
+    """The complement geometric mean C = S − GM(S − x) over the engine's scale S = 100.
+
+    With ``rescale: [a, b]`` each complement (S − x)/S is first mapped affinely to [a, b] and the result
+    mapped back: C = S·(b − GM(a + (b − a)(S − x)/S))/(b − a).  INFORM declares [1, 10]
+    (``(10 − GEOMEAN((10 − x)/10·9 + 1))/9·10``), so that one zero complement does not zero the mean.
+    """
+
+    rescale: tuple[float, float] | None = Field(None, description="[a, b] with 0 ≤ a < b: the range the complements are "
+                                                                  "mapped to before the geometric mean (INFORM: [1, 10]).")
+
+    @field_validator("rescale")
+    @classmethod
+    def _range(cls, value):
+        if value is not None and not 0 <= value[0] < value[1]:
+            raise PydanticCustomError("rescale-order", "rescale needs 0 ≤ a < b (got [{a}, {b}])", {"a": value[0], "b": value[1]})
+        return value
+
+    @property
+    def epsilon(self) -> float:
+        """The equivalent shift ε of C = S + ε − GM(S − x + ε) (the geometric mean is scale-equivariant)."""
+        return 0.0 if self.rescale is None else 100.0 * self.rescale[0] / (self.rescale[1] - self.rescale[0])
+
+
 class Component(Strict):
     id: str = Field(..., pattern=ID_PATTERN)
     name: str
@@ -231,9 +283,20 @@ class Component(Strict):
     epsilon: float = Field(1.0, gt=0, description="Geometric/harmonic means: scores below epsilon count as epsilon.")
     min_coverage: float = Field(0.5, ge=0, le=1, description="Publish only with at least this share of the children's weight present.")
     max_imputed_share: float = Field(0.5, ge=0, le=1, description="Do not publish when more of the weight than this is imputed.")
+    orientation: Orientation | None = Field(None, description="readiness (100 is best) or risk (100 is worst, higher means "
+                                                              "worse); default: the parent's (the index: readiness).")
+    complement: ComplementMean | None = Field(None, description="aggregation: complement: the affine rescaling of the complements.")
+    round: int | None = Field(None, ge=0, le=6, description="Round this level's score (0–100) to this many decimals, half "
+                                                            "away from zero, as publishers who round intermediate levels do.")
     description: str = ""
 
     _w = field_validator("weight")(_nonnegative_weight)
+
+    @model_validator(mode="after")
+    def _complement(self) -> "Component":
+        if self.complement is not None and self.aggregation != "complement":
+            raise PydanticCustomError("complement-only", "'complement' settings apply to aggregation: complement only")
+        return self
 
 
 class PillarFile(Strict):
@@ -339,6 +402,8 @@ class Uncertainty(Strict):
 
 
 class IndexFile(Strict):
+    schema_version: int = Field(1, ge=1, le=SCHEMA_VERSION, description=f"Version of this YAML schema (current: "
+                                f"{SCHEMA_VERSION}); 'marc migrate' upgrades an older framework folder.")
     index: Component
     editions: Editions = Field(default_factory=Editions)
     defaults: Defaults = Field(default_factory=Defaults)

@@ -16,7 +16,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from marc import expression, yamlio
+from marc import expression, parsecache, yamlio
 from marc.errors import MarcError, Problem
 from marc.evidence import read_custom, read_expert
 from marc.framework import (Component, ContextFlag, Defaults, Editions, Indicator, IndexFile, Missing, PillarFile,
@@ -134,11 +134,13 @@ def _indicator_loc(doc: yamlio.YamlDoc, ind_id: str) -> tuple:
 
 
 def load_framework(path: Path | str, known_variables: Iterable[str] | None = None,
-                   panel: pd.DataFrame | None = None) -> Framework:
+                   panel: pd.DataFrame | None = None, *, require_custom: bool = False) -> Framework:
     """Load and validate the framework folder at *path*.
 
     *known_variables* (or a *panel*) enables the check that every source variable exists and that
-    a log transform never meets zero or negative data.
+    a log transform never meets zero or negative data.  A ``custom/<name>`` variable needs
+    ``custom/<name>.csv`` in the folder, checked when variables are known or *require_custom* is set
+    (``marc validate``); otherwise a custom variable may come from a panel given at scoring time.
     """
     root = Path(path)
     if not root.is_dir():
@@ -153,15 +155,13 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
     index_file: IndexFile | None = None
     pillar_files: list[tuple[yamlio.YamlDoc, PillarFile]] = []
     for f in files:
-        try:
-            doc = yamlio.read(f)
+        try:  # parsed once per content (marc.parsecache)
+            doc, model = parsecache.yaml_model(f, IndexFile if f == index_path else PillarFile)
             docs[f] = doc
-            if not isinstance(doc.data, dict):
-                raise MarcError.single(f, "wrong-type", "the file must hold a mapping at the top level", 1, 1)
             if f == index_path:
-                index_file = yamlio.parse_model(doc, IndexFile)
+                index_file = model
             else:
-                pillar_files.append((doc, yamlio.parse_model(doc, PillarFile)))
+                pillar_files.append((doc, model))
         except MarcError as exc:
             problems.extend(exc.problems)
     if index_file is None:
@@ -243,6 +243,12 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
             if dataset not in KNOWN_DATASETS:
                 problems.append(_problem(doc, base + ("source" if var == ind.source else "expression",), "unknown-variable",
                                          f"unknown dataset {dataset!r} in {var!r}; known: {', '.join(sorted(KNOWN_DATASETS))}"))
+            elif dataset == "custom" and (known is not None or require_custom) and var not in (known or ()) \
+                    and not (root / "custom" / f"{var.split('/', 1)[1]}.csv").is_file():
+                have = sorted(p.stem for p in (root / "custom").glob("*.csv"))
+                problems.append(_problem(doc, base + ("source" if var == ind.source else "expression",), "custom-missing",
+                                         f"{var!r} has no CSV: expected custom/{var.split('/', 1)[1]}.csv (columns unit, year, "
+                                         f"value) in {root}; custom CSVs present: {', '.join(have) or 'none'}"))
             elif known is not None and dataset not in {"hazard", "custom"} and var not in known:
                 problems.append(_problem(doc, base + ("source",), "unknown-variable",
                                          f"variable {var!r} is not in the data panel; run 'marc data report' to list variables"))

@@ -11,7 +11,9 @@ Methods and their formulas are documented in ``docs/methodology.md``:
 * percentile s = 100 · r / n                                             (pandas' percentile rank)
 * target     s = 100 · clip((x − worst) / (target − worst), 0, 1)       (distance to target)
 
-For every method but ``target``, ``lower_is_better`` reverses the score: s → 100 − s.
+For every method but ``target``, ``lower_is_better`` (its synonym ``higher_is_worse``) reverses the score:
+s → 100 − s.  In a ``risk`` orientation (100 is worst) every score is reversed once more, ``target``'s too,
+so an indicator declares only which raw values are good or bad, never a direction bent to get a formula.
 A reference period never reaches past the edition: edition Y uses reference years ≤ Y only, so
 adding later data never changes an earlier edition.
 """
@@ -75,9 +77,20 @@ def _cross_section(x: np.ndarray):
     return lo, hi, mu, np.where(n > 0, sd, np.nan)
 
 
+GOOD_HIGH = frozenset({"higher_is_better", "lower_is_worse"})
+
+
+def reversed_score(spec, direction: str, orientation: str = "readiness") -> bool:
+    """Whether the 0–1 position of a value (0 at the low goalpost) is reversed to give the score."""
+    flip = False if isinstance(spec, Target) else direction not in GOOD_HIGH
+    return flip != (orientation == "risk")
+
+
 def normalise(x: np.ndarray, spec, direction: str, *, history: np.ndarray | None = None,
-              years: np.ndarray | None = None, editions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Normalise *x* (units × editions) to 0–100, best = 100. Returns (scores, clipped mask).
+              years: np.ndarray | None = None, editions: np.ndarray | None = None,
+              orientation: str = "readiness") -> tuple[np.ndarray, np.ndarray]:
+    """Normalise *x* (units × editions) to 0–100: best = 100, or worst = 100 when *orientation* is ``risk``.
+    Returns (scores, clipped mask).
 
     *history* (units × years, the transformed values in every year) and *years*/*editions* are needed
     only for a ``reference`` period.
@@ -115,7 +128,7 @@ def normalise(x: np.ndarray, spec, direction: str, *, history: np.ndarray | None
     raw = np.where(np.isnan(x), np.nan, raw)
     clipped = ~np.isnan(raw) & ((raw < 0) | (raw > 1))
     s = np.clip(raw, 0.0, 1.0) * 100.0
-    if direction == "lower_is_better" and not isinstance(spec, Target):
+    if reversed_score(spec, direction, orientation):
         s = 100.0 - s
     return s, clipped
 

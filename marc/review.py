@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Iterator, Literal
 
 import pandas as pd
-from filelock import FileLock, Timeout
 
 from marc.atomic import write_text
 from marc.errors import MarcError
@@ -34,6 +33,8 @@ LOCK_TIMEOUT = 30.0
 @contextmanager
 def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold an exclusive lock on *path* (a hidden ``.<name>.lock`` beside it) while the block runs."""
+    from filelock import FileLock, Timeout  # lazy: keeps `marc score` start-up lean
+
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path.parent / f".{path.name}.lock"))
     try:

@@ -29,7 +29,8 @@ import pandas as pd
 from scipy import stats
 
 from marc import coding_uncertainty, engine
-from marc.aggregate import aggregate
+from marc.aggregate import aggregate_component
+from marc.orientation import orientation_of, reversed_into_parent
 from marc.errors import MarcError
 from marc.framework import Missing, MinMax, Percentile, Rank, Uncertainty, ZScore
 from marc.loader import Framework
@@ -171,7 +172,8 @@ def build(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame
                 if n == "declared" or ind.kind == "expert":
                     scores[v, k] = declared
                 else:
-                    scores[v, k] = normalise(x[:, None], ALTERNATIVE_SPECS[n], ind.direction)[0][:, 0]
+                    scores[v, k] = normalise(x[:, None], ALTERNATIVE_SPECS[n], ind.direction,
+                                             orientation=orientation_of(fw, ind.id))[0][:, 0]
                 imputed[v, k] = prep.imputed[ind.id][:, 0]
                 droppable[v, k] = (fw_m.missing_policy(ind).policy == "drop") | prep.not_applicable[ind.id]
     me = {}
@@ -293,11 +295,10 @@ def decode(model: Model, design: np.ndarray) -> Draws:
                  agg=pick("aggregation", len(model.aggs)), excluded=excluded, z=z, coding=coding)
 
 
-def _aggregate_many(scores: np.ndarray, w: np.ndarray, method: str, epsilon: float, imputed: np.ndarray,
-                    drop: np.ndarray, min_coverage: float, max_imputed_share: float):
-    """:func:`marc.aggregate.aggregate` with a weight per child *and replication* (w: children × 1 × R)."""
-    agg = aggregate(scores, w, method, epsilon=epsilon, imputed=imputed, droppable=drop,
-                    min_coverage=min_coverage, max_imputed_share=max_imputed_share)
+def _aggregate_many(comp, scores: np.ndarray, w: np.ndarray, method: str, flips: np.ndarray, imputed: np.ndarray,
+                    drop: np.ndarray):
+    """:func:`marc.aggregate.aggregate_component` with a weight per child *and replication* (w: children × 1 × R)."""
+    agg = aggregate_component(comp, scores, w, method=method, reversed_children=flips, imputed=imputed, droppable=drop)
     return agg.score, np.nan_to_num(agg.imputed_share, nan=0.0)
 
 
@@ -311,7 +312,7 @@ def _perturbed(model: Model, ind_id: str, m: str, n: str, z: np.ndarray) -> np.n
         X = np.where(np.isnan(X) & ~np.isnan(means) & pd.notna(g)[:, None], means, X)
     X, _ = treat_outliers(X, ind.outliers)
     spec = ind.normalise if n == "declared" else ALTERNATIVE_SPECS[n]
-    return normalise(X, spec, ind.direction)[0]
+    return normalise(X, spec, ind.direction, orientation=orientation_of(model.fw, ind_id))[0]
 
 
 def _evaluate_chunk(model: Model, d: Draws) -> dict[str, np.ndarray]:
@@ -328,7 +329,8 @@ def _evaluate_chunk(model: Model, d: Draws) -> dict[str, np.ndarray]:
             S[k][:, cols] = _perturbed(model, ind_id, model.missings[vv % nm], model.norms[vv // nm], z[:, cols])
     for ind_id, (u_coder, u_shift) in d.coding.items():
         c = model.coded[ind_id]
-        S[c.k] = np.where(np.isnan(S[c.k]), np.nan, coding_uncertainty.perturbed_scores(c, fw.indicator(ind_id), u_coder, u_shift))
+        S[c.k] = np.where(np.isnan(S[c.k]), np.nan, coding_uncertainty.perturbed_scores(
+            c, fw.indicator(ind_id), u_coder, u_shift, orientation_of(fw, ind_id)))
     R = len(v)
     node = {model.indicators[k]: S[k] for k in range(K)}
     imp = {model.indicators[k]: IMP[k] for k in range(K)}
@@ -341,6 +343,7 @@ def _evaluate_chunk(model: Model, d: Draws) -> dict[str, np.ndarray]:
         for comp_id in level:
             comp = fw.index if comp_id == fw.index.id else fw.components[comp_id]
             kids = fw.children(comp_id)
+            flips = np.array([reversed_into_parent(fw, c) for c in kids])
             sc = np.stack([node[c] for c in kids])
             w = np.stack([W[c] for c in kids])[:, None, :]
             im = np.stack([imp[c] for c in kids])
@@ -351,8 +354,7 @@ def _evaluate_chunk(model: Model, d: Draws) -> dict[str, np.ndarray]:
             for meth in np.unique(methods):
                 cols = methods == meth
                 args = (sc, w, im, dr) if cols.all() else (sc[:, :, cols], w[:, :, cols], im[:, :, cols], dr[:, :, cols])
-                o, sh = _aggregate_many(args[0], args[1], str(meth), comp.epsilon, args[2], args[3],
-                                        comp.min_coverage, comp.max_imputed_share)
+                o, sh = _aggregate_many(comp, args[0], args[1], str(meth), flips, args[2], args[3])
                 out[:, cols], share[:, cols] = o, sh
             node[comp_id], imp[comp_id] = out, share
     return {c: node[c] for c in [fw.index.id, *fw.components]}

@@ -15,6 +15,7 @@ import pandas as pd
 
 from marc.errors import MarcError
 from marc.loader import Framework
+from marc.orientation import orientation_of
 from marc.project import Outcome
 from marc.ranking import competition_rank, rank_text  # noqa: F401  (one ranking rule; re-exported)
 
@@ -41,7 +42,8 @@ def components(fw: Framework) -> list[str]:
 class Metric:
     column: str
     label: str
-    kind: str  # "score" (higher = more ready), "hazard" (higher = more exposed) or "priority"
+    kind: str  # "score" (higher = more ready), "risk" (a risk-oriented score: higher = worse),
+    #            "hazard" (higher = more exposed) or "priority"
 
 
 def class_labels(breaks: tuple[float, ...] = BREAKS) -> list[str]:
@@ -71,10 +73,15 @@ def hazard_labels(framework_dir: Path) -> dict[str, str]:
 def metrics(fw: Framework, table: pd.DataFrame, hazards: dict[str, str] | None = None) -> list[Metric]:
     """What the map can show: readiness, each pillar, governance, then exposure, each hazard and
     priority when those columns are in *table*."""
-    out = [Metric(fw.index.id, fw.index.name, "score")]
+    def metric(node: str, name: str) -> Metric:
+        if orientation_of(fw, node) == "risk":
+            return Metric(node, f"{name} (risk: higher is worse)", "risk")
+        return Metric(node, name, "score")
+
+    out = [metric(fw.index.id, fw.index.name)]
     for comp_id in components(fw):
         if comp_id in table.columns:
-            out.append(Metric(comp_id, fw.components[comp_id].name, "score"))
+            out.append(metric(comp_id, fw.components[comp_id].name))
     if "exposure" in table.columns:
         out.append(Metric("exposure", "Multi-hazard exposure", "hazard"))
     for layer, label in (hazards or {}).items():
@@ -165,7 +172,7 @@ def map_frame(table: pd.DataFrame, metric: Metric, year: int, *, keep: set[str] 
         out.loc[~out["unit"].isin(keep), "value"] = np.nan
     out["rank"], out["n_tied"] = competition_rank(out["value"])
     out["n_ranked"] = int(out["value"].notna().sum())
-    if metric.kind == "score" and years is not None:
+    if metric.kind in ("score", "risk") and years is not None:
         dy = years[(years["year"] == year) & (years["component"] == metric.column)][["unit", "data_year"]]
         out = out.merge(dy, on="unit", how="left")
     elif "exposure_year" in t.columns:

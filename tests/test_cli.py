@@ -30,9 +30,31 @@ def fixture_run(tmp_path):
 
 def test_validate_ok_exit_0(fixture_run):
     fw, _ = fixture_run
+    (fw / "custom").mkdir()
+    for name in ("a", "b"):
+        (fw / "custom" / f"{name}.csv").write_text("unit,year,value\nKEN,2003,30\n")
     run = marc("validate", fw)
     assert run.returncode == 0, run.stderr
     assert "OK" in run.stdout
+
+
+def test_validate_custom_source_without_csv_exit_2(fixture_run):
+    fw, _ = fixture_run
+    (fw / "custom").mkdir()
+    (fw / "custom" / "a.csv").write_text("unit,year,value\nKEN,2003,30\n")  # b.csv misspelt / absent
+    run = marc("validate", fw)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "p.yaml:17:5: [custom-missing] 'custom/b' has no CSV" in run.stderr and "present: a" in run.stderr
+
+
+def test_score_message_names_the_framework_index(fixture_run, tmp_path):
+    fw, panel = fixture_run
+    text = (fw / "index.yaml").read_text().replace("  name: Readiness\n", "  name: Flood risk\n  orientation: risk\n")
+    (fw / "index.yaml").write_text(text)
+    run = marc("score", "--framework", fw, "--panel", panel, "--year", 2003, "--out", tmp_path / "s.csv")
+    assert run.returncode == 0, run.stderr
+    assert "Flood risk (risk: higher is worse) published for 2 units" in " ".join(run.stdout.split())
+    assert "MARC readiness" not in run.stdout
 
 
 def test_validate_missing_folder_exit_2(tmp_path):

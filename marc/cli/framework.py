@@ -14,6 +14,7 @@ from marc.cli import app
 from marc.errors import MarcError
 from marc.framework import IndexFile, PillarFile
 from marc.loader import load_framework
+from marc.orientation import LABELS, orientation_of
 
 console = Console(highlight=False)
 
@@ -24,7 +25,7 @@ def validate(path: Path = typer.Argument(None, help="Framework folder (default: 
     """Validate the framework YAML: every problem as file:line:column; exit 2 on error, 0 when valid."""
     folder = path or project.default_framework_dir()
     data = project.read_panel_file(panel) if panel else project.cached_panel()
-    fw = load_framework(folder, panel=data)
+    fw = load_framework(folder, panel=data, require_custom=True)
     project.validate_hazards(folder)
     n_expert = sum(i.kind == "expert" for i in fw.indicators)
     checked = "checked against the data panel" if data is not None else "variables not checked: no data panel cached yet"
@@ -98,5 +99,7 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
     project.write_table(table, out)
     latest = outcome.years[-1]
     published = outcome.published_count(latest)
-    console.print(f"Scored {outcome.n_units} units, editions {outcome.years[0]}–{latest}: MARC readiness published for "
+    fw = outcome.framework
+    label = f"{fw.index.name} ({LABELS[orientation_of(fw, fw.index.id)]})"
+    console.print(f"Scored {outcome.n_units} units, editions {outcome.years[0]}–{latest}: {label} published for "
                   f"{published} units in {latest}. Framework {outcome.results.framework_digest}. Wrote {out}.", markup=False)

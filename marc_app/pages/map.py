@@ -15,7 +15,7 @@ with c1:
 with c2:
     year = state.pick_year(s, key="map_year")
 metric = by_col[col]
-st.title("MARC readiness map" if col == s.outcome.results.index_id else f"{metric.label} map")
+st.title(f"{metric.label} map")
 
 countries = s.outcome.countries
 with st.expander("Filters", expanded=False):

@@ -1,0 +1,113 @@
+"""Start-up benchmark (issue 15, item 8): loading a framework of 50 custom CSVs, and ``marc score``
+end to end on that small framework.
+
+Builds (in a temporary folder) 5 pillars × 10 indicators, each reading its own ``custom/<id>.csv``
+of 60 countries × 10 years, and an empty panel file.  Prints:
+
+* in-process ``load_framework``: cold (parse cache cleared) and warm (the same process loading the
+  same, unchanged folder again, as the app and notebooks do), median of 7;
+* ``marc score --framework F --panel empty.parquet --out x.csv``: wall and CPU (user + sys) of the
+  child process, median of 5, beside ``python -c "import pandas"`` as the floor set by pandas alone
+  under the same load; and the load average, since the machine is shared;
+* which heavy modules the score path imported (geopandas, altair, streamlit must be absent).
+
+    .venv/bin/python bench/bench_startup.py
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from builders import write_framework  # noqa: E402
+
+from marc import parsecache  # noqa: E402
+from marc.loader import load_framework  # noqa: E402
+
+HEAVY = ("geopandas", "altair", "streamlit", "shapely", "pyogrio", "exactextract", "vl_convert", "docx", "fpdf",
+         "xlsxwriter", "openpyxl", "dask", "httpx")
+
+
+def build(tmp: Path) -> tuple[Path, Path]:
+    import pycountry
+
+    units = sorted(c.alpha_3 for c in pycountry.countries)[:60]
+    pillars = {f"p{k}": [{"id": f"i{k}_{j}"} for j in range(10)] for k in range(5)}
+    root = write_framework(tmp / "fw", pillars, first=2015, last=2024)
+    (root / "custom").mkdir()
+    rng = np.random.default_rng(1)
+    for inds in pillars.values():
+        for ind in inds:
+            rows = [f"{u},{y},{rng.uniform(0, 100):.3f}" for u in units for y in range(2015, 2025)]
+            (root / "custom" / f"{ind['id']}.csv").write_text("unit,year,value\n" + "\n".join(rows) + "\n")
+    panel = tmp / "empty.parquet"
+    pd.DataFrame({"unit": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64"),
+                  "variable": pd.Series([], dtype=object), "value": pd.Series([], dtype="float64"),
+                  "source": pd.Series([], dtype=object)}).to_parquet(panel)
+    return root, panel
+
+
+def child(args: list[str]) -> tuple[float, float, str]:
+    """Wall and CPU seconds (user + sys) of one child process, and its stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    run = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if run.returncode != 0:
+        raise SystemExit(run.stderr)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), run.stdout
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root, panel = build(Path(tmp))
+        n_csv = len(list((root / "custom").glob("*.csv")))
+        cold, warm = [], []
+        for _ in range(7):
+            parsecache.clear()
+            t = time.perf_counter()
+            load_framework(root)
+            cold.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            fw = load_framework(root)
+            warm.append(time.perf_counter() - t)
+        assert len(fw.custom) == n_csv * 600
+        print(f"load_framework, {len(fw.indicators)} indicators, {n_csv} custom CSVs ({len(fw.custom):,} values):")
+        print(f"  cold (first load in a process): median {statistics.median(cold) * 1e3:.1f} ms (min {min(cold) * 1e3:.1f})")
+        print(f"  warm (unchanged folder again):  median {statistics.median(warm) * 1e3:.1f} ms (min {min(warm) * 1e3:.1f})"
+              f"   target < 30 ms")
+
+        out = Path(tmp) / "scores.csv"
+        probe = ("import runpy, sys; sys.argv = ['marc', 'score', '--framework', {fw!r}, '--panel', {panel!r}, '--out', {out!r}]\n"
+                 "try:\n    runpy.run_module('marc', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+                 "print('HEAVY', [m for m in {heavy!r} if m in sys.modules])").format(
+            fw=str(root), panel=str(panel), out=str(out), heavy=HEAVY)
+        score, floor = [], []
+        for _ in range(5):
+            floor.append(child(["-c", "import pandas"]))
+            score.append(child(["-m", "marc", "score", "--framework", str(root), "--panel", str(panel), "--out", str(out)]))
+        heavy = child(["-c", probe])[2].split("HEAVY", 1)[1].strip()
+        med = lambda xs, k: statistics.median(x[k] for x in xs)  # noqa: E731
+        print(f"marc score end to end (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):")
+        print(f"  wall median {med(score, 0):.2f} s (min {min(x[0] for x in score):.2f}), CPU median {med(score, 1):.2f} s"
+              f"   target <= 1.0 s wall")
+        print(f"  floor: python -c 'import pandas' wall median {med(floor, 0):.2f} s, CPU {med(floor, 1):.2f} s")
+        print(f"  heavy modules imported on the score path: {heavy}")
+        print(f"  scored rows: {len(pd.read_csv(out))}")
+
+
+if __name__ == "__main__":
+    main()
