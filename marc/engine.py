@@ -20,7 +20,7 @@ import pandas as pd
 from marc import expression
 from marc.aggregate import aggregate
 from marc.errors import MarcError, Problem
-from marc.loader import Framework
+from marc.loader import Framework, edition_years
 from marc.normalise import normalise, treat_outliers
 
 INDICATOR_COLUMNS = ["unit", "year", "indicator", "parent", "raw_value", "data_year", "transformed", "score",
@@ -153,8 +153,7 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
     data = _with_framework_data(fw, panel, needed)
     unit_index = pd.Index(sorted(units if units is not None else data["unit"].unique()), name="unit", dtype=object)
     if years is None:
-        last = fw.editions.last or (int(data["year"].max()) if len(data) else fw.editions.first)
-        years = list(range(fw.editions.first, last + 1))
+        years = edition_years(fw, int(data["year"].max()) if len(data) else None)
     editions = np.array(sorted(set(int(y) for y in years)))
     lo = int(min(data["year"].min() if len(data) else editions[0], editions[0]))
     all_years = np.arange(lo, int(editions[-1]) + 1)

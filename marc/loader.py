@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from marc import expression, yamlio
@@ -130,6 +132,37 @@ def _indicator_loc(doc: yamlio.YamlDoc, ind_id: str) -> tuple:
         if isinstance(item, dict) and item.get("id") == ind_id:
             return ("indicators", i)
     return ()
+
+
+def _not_regular_files(paths: list[Path]) -> list[Problem]:
+    """A folder, a dangling link or an unreadable file where an expert or custom CSV is expected."""
+    problems = []
+    for path in paths:
+        if not os.path.lexists(path):
+            continue
+        if path.is_dir():
+            problems.append(Problem(str(path), 1, 1, "not-a-file", "is a folder where a CSV file is expected; rename or remove it"))
+        elif not path.is_file():
+            problems.append(Problem(str(path), 1, 1, "unreadable", "is not a regular file (a broken link?); replace it with the CSV"))
+        elif not os.access(path, os.R_OK):
+            problems.append(Problem(str(path), 1, 1, "unreadable", "permission denied; make the file readable"))
+    return problems
+
+
+def _non_finite(expert: pd.DataFrame, custom: pd.DataFrame, root: Path) -> list[Problem]:
+    """A last guard: no inf or NaN from a user's CSV may reach the engine (rows are located)."""
+    problems = []
+    for frame, label in ((expert, "expert"), (custom, "custom")):
+        if frame.empty or "value" not in frame:
+            continue
+        values = pd.to_numeric(frame["value"], errors="coerce")
+        for k in frame.index[~np.isfinite(values.to_numpy(dtype="float64"))]:
+            row = frame.loc[k]
+            name = row.get("indicator", str(row.get("variable", "")).removeprefix("custom/"))
+            problems.append(Problem(str(root / label / f"{name}.csv"), 0, 0, "non-finite",
+                                    f"value for {row.get('unit')} {row.get('year')} is not a finite number "
+                                    f"({frame.at[k, 'value']!r}); write a number"))
+    return problems
 
 
 def load_framework(path: Path | str, known_variables: Iterable[str] | None = None,
@@ -276,6 +309,16 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
         if node not in state:
             visit(node, [node])
 
+    # a component whose children all weigh 0 cannot be aggregated (nothing would be left to average)
+    weight_of = {**{c: components[c].weight for c in components}, **{i.id: i.weight for i in indicators}}
+    for comp in sorted(node_ids):
+        kids = [k for k, v in parents.items() if v == comp and k in weight_of]
+        if kids and all(weight_of[k] == 0 for k in kids):
+            doc, loc = where[comp]
+            problems.append(_problem(doc, loc, "all-weights-zero",
+                                     f"every child of {comp!r} ({', '.join(kids)}) has weight 0; give at least one a "
+                                     "positive weight, or remove the component"))
+
     troubled = {p.file for p in problems}
     for comp in node_ids:
         if str(where[comp][0].path) in troubled:
@@ -284,11 +327,30 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
             doc, loc = where[comp]
             problems.append(_problem(doc, loc, "empty-component", f"{comp!r} has no indicators or sub-components"))
 
-    expert = read_expert(root, [i for i in indicators if i.kind == "expert"], problems)
-    custom = read_custom(root, problems)
+    experts = [i for i in indicators if i.kind == "expert"]
+    not_files = _not_regular_files([root / "expert" / f"{i.id}.csv" for i in experts]
+                                   + sorted((root / "custom").glob("*.csv")))
+    problems.extend(not_files)
+    bad = {p.file for p in not_files}
+    expert = read_expert(root, [i for i in experts if str(root / "expert" / f"{i.id}.csv") not in bad], problems)
+    custom = read_custom(root, problems) if not any("/custom/" in f for f in bad) else pd.DataFrame()
+    problems.extend(_non_finite(expert, custom, root))
     if problems:
         raise MarcError(problems)
     return Framework(root=root, index=index, editions=index_file.editions, defaults=index_file.defaults,
                      context=index_file.context, uncertainty=index_file.uncertainty, components=components,
                      roles=roles, indicators=indicators, parents=parents,
                      files={k: v[0].path for k, v in where.items()}, docs=docs, expert=expert, custom=custom)
+
+
+def edition_years(fw: Framework, latest_data_year: int | None) -> list[int]:
+    """The framework's edition years; a located ``editions-empty`` error when the range holds none."""
+    last = fw.editions.last or (latest_data_year if latest_data_year is not None else fw.editions.first)
+    years = list(range(fw.editions.first, last + 1))
+    if not years:
+        doc = fw.docs.get(fw.root / "index.yaml")
+        line, col = yamlio.locate(doc.root, ("editions", "first")) if doc is not None else (0, 0)
+        raise MarcError([Problem(str(fw.root / "index.yaml"), line, col, "editions-empty",
+                                 f"editions start in {fw.editions.first} but the latest data year is {last}: no edition "
+                                 "to score; lower 'editions: first' or add newer data")])
+    return years
