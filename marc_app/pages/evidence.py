@@ -8,6 +8,7 @@ import streamlit as st
 from marc import evidence
 from marc.errors import MarcError
 from marc_app import state
+from marc_app import auth
 
 s = state.scored()
 fw = s.outcome.framework
@@ -23,6 +24,7 @@ scale = {int(k): v for k, v in (ind.scale or {}).items()}
 if ind.rationale:
     st.caption(ind.rationale)
 
+may_write = auth.allowed("evidence")  # editors and reviewers only (marc/access.py)
 with st.form("evidence"):
     c1, c2 = st.columns(2)
     with c1:
@@ -36,6 +38,7 @@ with st.form("evidence"):
     confidence = c5.selectbox("Confidence", evidence.CONFIDENCE, index=1, key="ev_conf")
     submitted = st.form_submit_button("Save value", type="primary")
 
+submitted = submitted and may_write
 if submitted:
     row = {"unit": unit, "year": int(year), "value": int(level), "evidence_url": url, "coder": coder,
            "date": when.isoformat(), "confidence": confidence}
