@@ -27,8 +27,9 @@ from filelock import FileLock, Timeout
 
 from marc.errors import MarcError
 
-#: Seconds a writer waits for another writer's lock before giving up with a ``locked`` error.
-LOCK_TIMEOUT = 30.0
+#: Seconds a writer waits for another writer's lock before giving up with a ``locked`` error
+#: (``MARC_LOCK_TIMEOUT`` overrides it, for this and for ``marc pull``'s wait).
+LOCK_TIMEOUT = float(os.environ.get("MARC_LOCK_TIMEOUT", "30"))
 
 
 def file_hash(path: Path | str, algorithm: str = "sha256") -> str:

@@ -48,13 +48,6 @@ def check_out(path: Path | str, formats: str | tuple[str, ...] | list[str] | Non
     (``bad-extension``, ``not-a-file``, ``not-a-folder``, ``unwritable``) naming *path*.
     """
     path = Path(path).expanduser()
-    if formats is not None and not folder:
-        names = [formats] if isinstance(formats, str) else list(formats)
-        allowed = [ext for f in names for ext in EXTENSIONS.get(f.lower(), (f".{f.lower()}",))]
-        if path.suffix.lower() not in allowed:
-            what = f"--format {names[0]}" if len(names) == 1 else "this command"
-            raise MarcError.single(path, "bad-extension", f"{option} ends in {path.suffix or '(no extension)'!r} but "
-                                   f"{what} writes {' or '.join(allowed)}; change the name or the format")
     if folder:
         if os.path.lexists(path) and not path.is_dir():
             raise MarcError.single(path, "not-a-folder", f"{option} names a file, but a folder is needed here; "
@@ -65,6 +58,13 @@ def check_out(path: Path | str, formats: str | tuple[str, ...] | list[str] | Non
             raise MarcError.single(path, "not-a-file", f"{option} names a folder; give a file name inside it, "
                                    f"e.g. {path / ('output' + (path.suffix or '.csv'))}")
         target_dir = path.parent
+    if formats is not None and not folder:
+        names = [formats] if isinstance(formats, str) else list(formats)
+        allowed = [ext for f in names for ext in EXTENSIONS.get(f.lower(), (f".{f.lower()}",))]
+        if path.suffix.lower() not in allowed:
+            what = f"--format {names[0]}" if len(names) == 1 else "this command"
+            raise MarcError.single(path, "bad-extension", f"{option} ends in {path.suffix or '(no extension)'!r} but "
+                                   f"{what} writes {' or '.join(allowed)}; change the name or the format")
     base = _existing_ancestor(target_dir)
     if not base.is_dir():
         raise MarcError.single(path, "not-a-folder", f"{base} is a file, but {option} needs it to be a folder; "

@@ -433,7 +433,7 @@ def ensure_report(source_ids: list[str] | None = None, mirror: Path | str | None
     if mirror is not None and not mirror.exists():
         raise MarcError.single(mirror, "mirror-not-found", "the mirror folder or bundle zip does not exist; check the path")
     cache_root().mkdir(parents=True, exist_ok=True)
-    with locked(cache_root() / "pull", timeout=PULL_LOCK_TIMEOUT):
+    with locked(cache_root() / "pull", timeout=float(os.environ.get("MARC_LOCK_TIMEOUT", PULL_LOCK_TIMEOUT))):
         recover()
         return _ensure_locked(registry, ids, mirror, progress, force)
 

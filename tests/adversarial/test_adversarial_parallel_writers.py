@@ -129,3 +129,83 @@ def test_parallel_evidence_appends_never_lose_a_row(tmp_path):
     got = {(r["unit"], r["year"]) for r in rows}
     want = {(u, str(2000 + r)) for r in range(ROUNDS) for u in units}
     assert want - got == set(), f"{len(want - got)} evidence rows lost"
+
+
+# ------------------------------------------------------------------------------------------------
+# More class-6 cases: the loser keeps its edit; a held lock is a located error, also through the CLI.
+def test_stale_save_is_refused_and_the_edit_kept(tmp_path):
+    from marc import yamlio
+    from marc.atomic import file_hash
+    from marc.errors import MarcError
+
+    fw = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]})
+    path = fw / "index.yaml"
+    mine = yamlio.read(path)
+    loaded = mine.text
+    path.write_text(loaded.replace("name: Readiness", "name: Theirs"))  # another session saved first
+    before = file_hash(path)
+    mine.root["index"]["name"] = "Mine"
+    with pytest.raises(MarcError) as err:
+        yamlio.save(mine, expected_text=loaded)
+    p = err.value.problems[0]
+    assert (p.file, p.code) == (str(path), "changed-on-disk") and "reload" in p.message
+    assert file_hash(path) == before
+    assert "name: Mine" in Path(err.value.kept).read_text() and "name: Mine" in err.value.pending.decode()
+
+
+def test_new_file_race_has_one_creator(tmp_path):
+    from marc.atomic import replace_if_unchanged
+    from marc.errors import MarcError
+
+    target = tmp_path / "new.yaml"
+    replace_if_unchanged(target, None, b"first: 1\n")
+    with pytest.raises(MarcError) as err:
+        replace_if_unchanged(target, None, b"second: 2\n")
+    assert err.value.problems[0].code == "changed-on-disk" and target.read_text() == "first: 1\n"
+
+
+def _hold(path: str, ready, release) -> None:
+    from marc.atomic import locked
+
+    with locked(path):
+        ready.set()
+        release.wait(60)
+
+
+def test_a_held_lock_is_a_located_error_in_the_library_and_the_cli(tmp_path):
+    from marc.atomic import file_hash, locked
+    from marc.errors import MarcError
+
+    ctx = mp.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    target = tmp_path / "framework.yaml"
+    target.write_text("a: 1\n")
+    holder = ctx.Process(target=_hold, args=(str(target), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        with pytest.raises(MarcError) as err:
+            with locked(target, timeout=0.5):
+                target.write_text("lost\n")
+        assert (err.value.problems[0].file, err.value.problems[0].code) == (str(target), "locked")
+        assert target.read_text() == "a: 1\n"
+    finally:
+        release.set()
+        holder.join(30)
+    # the CLI: a second `marc pull` while the first holds the pull lock
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold, args=(str(cache / "pull"), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        before = {p.name: file_hash(p) for p in cache.iterdir() if p.is_file()}
+        run = subprocess.run([sys.executable, "-m", "marc", "pull", "paris_agreement_status", "--mirror", str(tmp_path),
+                              "--no-progress"], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(REPO), "MARC_DATA_DIR": str(cache), "MARC_LOCK_TIMEOUT": "1"})
+        assert run.returncode == 2 and f"{cache / 'pull'}: [locked]" in run.stderr and "Traceback" not in run.stderr, run.stderr
+        assert {p.name: file_hash(p) for p in cache.iterdir() if p.is_file()} == before
+    finally:
+        release.set()
+        holder.join(30)

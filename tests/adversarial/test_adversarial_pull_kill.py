@@ -151,3 +151,34 @@ def test_kill_between_the_two_renames_puts_the_old_folder_back(setup, monkeypatc
     assert any("restored kl_beta" in d for d in done)
     assert folder_hashes(cache / "kl_beta") == old["kl_beta"]
     assert not list(cache.glob(".staging-*")) and not list(cache.glob(".old-*"))
+
+
+def test_cli_pull_repairs_leftovers_of_a_crash(setup, monkeypatch):
+    """Leftovers of a kill (staging folder, half-written lock temp file, stale journal) are cleaned by
+    the next `marc pull` (CLI), which then exits 0 with cache and lock agreeing."""
+    tmp, serve, mirror, reg, env = setup
+    monkeypatch.setenv("MARC_DATA_DIR", str(tmp / "cache"))
+    write_version(mirror, serve, tmp / "b.zip", 1)
+    sources.ensure_report(None, mirror=mirror, progress=False, registry=sources.load_registry(reg))
+    cache = tmp / "cache"
+    (cache / ".staging-kl_alpha-abc").mkdir()
+    (cache / ".staging-kl_alpha-abc" / "half.bin").write_bytes(b"half")
+    (cache / ".sources.lock.x1y2.tmp").write_text("{\"version\": 1, \"sour")
+    (cache / ".pending").mkdir(exist_ok=True)
+    (cache / ".pending" / "kl_gamma.json").write_text("{not json")
+    done = sources.recover()
+    assert {"removed .staging-kl_alpha-abc", "removed .sources.lock.x1y2.tmp"} <= set(done)
+    assert not list((cache / ".pending").iterdir())
+    lock = sources.read_lock()
+    assert all(sources.verify(sid, lock["sources"][sid]) == [] for sid in SIDS)
+    # and through the CLI (with the project registry): a staging folder left by a kill is gone after a pull
+    (cache / ".staging-paris_agreement_status-zz").mkdir()
+    run = subprocess.run([sys.executable, "-m", "marc", "pull", "paris_agreement_status", "--mirror", str(tmp / "nomirror"),
+                          "--no-progress"], capture_output=True, text=True, env=env)
+    assert run.returncode == 2 and "[mirror-not-found]" in run.stderr  # refuses a wrong mirror before touching the cache
+    shared = REPO.parent / "shared" / "data"
+    if (shared / "paris_agreement_status").is_dir():
+        run = subprocess.run([sys.executable, "-m", "marc", "pull", "paris_agreement_status", "--mirror", str(shared),
+                              "--no-progress"], capture_output=True, text=True, env=env)
+        assert run.returncode == 0, run.stderr
+        assert not list(cache.glob(".staging-*"))
