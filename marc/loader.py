@@ -20,7 +20,7 @@ import pandas as pd
 
 from marc import expression, yamlio
 from marc.errors import MarcError, Problem
-from marc.evidence import read_custom, read_expert
+from marc.evidence import MAX_CUSTOM_BYTES, read_custom, read_expert
 from marc.framework import (Component, ContextFlag, Defaults, Editions, Indicator, IndexFile, Missing, PillarFile,
                             Uncertainty)
 
@@ -135,7 +135,8 @@ def _indicator_loc(doc: yamlio.YamlDoc, ind_id: str) -> tuple:
 
 
 def _not_regular_files(paths: list[Path]) -> list[Problem]:
-    """A folder, a dangling link or an unreadable file where an expert or custom CSV is expected."""
+    """A folder, a dangling link, an unreadable or an oversized file where an expert or custom CSV is
+    expected (checked before anything is read, so a huge file is never loaded)."""
     problems = []
     for path in paths:
         if not os.path.lexists(path):
@@ -146,6 +147,9 @@ def _not_regular_files(paths: list[Path]) -> list[Problem]:
             problems.append(Problem(str(path), 1, 1, "unreadable", "is not a regular file (a broken link?); replace it with the CSV"))
         elif not os.access(path, os.R_OK):
             problems.append(Problem(str(path), 1, 1, "unreadable", "permission denied; make the file readable"))
+        elif path.stat().st_size > MAX_CUSTOM_BYTES:
+            problems.append(Problem(str(path), 0, 0, "too-large", f"{path.stat().st_size:,} bytes; the limit is "
+                                    f"{MAX_CUSTOM_BYTES:,} for expert and custom CSVs"))
     return problems
 
 

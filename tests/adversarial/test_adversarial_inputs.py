@@ -255,3 +255,19 @@ def test_editions_after_the_data_are_located_through_score(tmp_path):
                           "--out", str(out)], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert run.returncode == 2 and f"{root / 'index.yaml'}:7:12: [editions-empty]" in run.stderr, run.stderr
     assert not out.exists() and hashes(root) == before
+
+
+def test_oversized_expert_csv_is_refused_before_reading(tmp_path):
+    """Class 2: the expert CSV size limit (the custom one is in the table above)."""
+    root = fw(tmp_path)
+    (root / "expert").mkdir()
+    path = root / "expert" / "slot.csv"
+    path.write_text("unit,year,value,evidence_url,coder,date,confidence\n" + "KEN,2003,1,https://x.org,a,2020-01-01,low\n" * 140_000)
+    before = hashes(root)
+    with pytest.raises(MarcError) as err:
+        load_framework(root)
+    assert f"{path}: [too-large]" in err.value.render()
+    run = subprocess.run([sys.executable, "-m", "marc", "validate", str(root)], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert run.returncode == 2 and f"{path}: [too-large]" in run.stderr and "Traceback" not in run.stderr
+    assert hashes(root) == before
