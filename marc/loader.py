@@ -153,6 +153,20 @@ def _not_regular_files(paths: list[Path]) -> list[Problem]:
     return problems
 
 
+def _read_experts(root: Path, experts: list[Indicator], problems: list[Problem]) -> pd.DataFrame:
+    """The expert CSVs one by one, so that a value the reader cannot convert (e.g. ``1e999``, an
+    OverflowError) is a problem located at its file, never a traceback."""
+    frames = []
+    for ind in experts:
+        try:
+            frames.append(read_expert(root, [ind], problems))
+        except (OverflowError, ValueError, TypeError) as exc:
+            problems.append(Problem(str(root / "expert" / f"{ind.id}.csv"), 0, 0, "bad-value",
+                                    f"a value cannot be read as a level of the scale ({exc}); check the value column"))
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else read_expert(root, [], problems)
+
+
 def _non_finite(expert: pd.DataFrame, custom: pd.DataFrame, root: Path) -> list[Problem]:
     """A last guard: no inf or NaN from a user's CSV may reach the engine (rows are located)."""
     problems = []
@@ -336,7 +350,7 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
                                    + sorted((root / "custom").glob("*.csv")))
     problems.extend(not_files)
     bad = {p.file for p in not_files}
-    expert = read_expert(root, [i for i in experts if str(root / "expert" / f"{i.id}.csv") not in bad], problems)
+    expert = _read_experts(root, [i for i in experts if str(root / "expert" / f"{i.id}.csv") not in bad], problems)
     custom = read_custom(root, problems) if not any("/custom/" in f for f in bad) else pd.DataFrame()
     problems.extend(_non_finite(expert, custom, root))
     if problems:

@@ -271,3 +271,21 @@ def test_oversized_expert_csv_is_refused_before_reading(tmp_path):
                          env={**os.environ, "PYTHONPATH": str(REPO)})
     assert run.returncode == 2 and f"{path}: [too-large]" in run.stderr and "Traceback" not in run.stderr
     assert hashes(root) == before
+
+
+def test_expert_value_too_large_for_a_number_is_located(tmp_path):
+    """Class 3, found by `make fuzz` (body ',,1e999'): the expert reader's int(float('1e999')) overflowed.
+    The loader turns it into a problem at the file; LEAD: marc.evidence.validate_expert_rows should also
+    catch OverflowError beside ValueError (line `value = int(float(...))`) to give the row."""
+    root = fw(tmp_path)
+    (root / "expert").mkdir()
+    path = root / "expert" / "slot.csv"
+    path.write_text("unit,year,value,evidence_url,coder,date,confidence\nKEN,2003,1e999,https://x.org,a,2020-01-01,low\n")
+    before = hashes(root)
+    with pytest.raises(MarcError) as err:
+        load_framework(root)
+    assert f"{path}" in err.value.render() and "[bad-value]" in err.value.render()
+    run = subprocess.run([sys.executable, "-m", "marc", "validate", str(root)], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert run.returncode == 2 and f"{path}" in run.stderr and "Traceback" not in run.stderr, run.stderr
+    assert hashes(root) == before
