@@ -30,7 +30,7 @@ VARIABLE_PATTERN = r"^[a-z][a-z0-9_]*/[^\s]+$"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- transforms
@@ -79,7 +79,7 @@ def _coerce_transform(value):
 class Period(Strict):
     start: int = Field(..., alias="from", ge=1900, le=2100)
     end: int = Field(..., alias="to", ge=1900, le=2100)
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _order(self) -> "Period":
@@ -316,6 +316,13 @@ class Defaults(Strict):
 class Editions(Strict):
     first: int = Field(2010, ge=1900, le=2100)
     last: int | None = Field(None, ge=1900, le=2100, description="Default: the latest year with data.")
+
+    @model_validator(mode="after")
+    def _nonempty(self) -> "Editions":
+        if self.last is not None and self.last < self.first:
+            raise PydanticCustomError("editions-empty", "editions from {first} to {last} hold no year; 'last' must not be "
+                                      "before 'first'", {"first": self.first, "last": self.last})
+        return self
 
 
 class ContextFlag(Strict):

@@ -34,7 +34,12 @@ def read_panel_file(path: Path) -> pd.DataFrame:
     """A tidy panel from Parquet or CSV, validated (source = file name, row numbers in errors)."""
     if not Path(path).exists():
         raise MarcError.single(path, "not-found", "panel file does not exist")
-    df = pd.read_parquet(path) if str(path).endswith(".parquet") else pd.read_csv(path)
+    try:
+        df = pd.read_parquet(path) if str(path).endswith(".parquet") else pd.read_csv(path, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise MarcError.single(path, "encoding", "not UTF-8 text; save the CSV as UTF-8", 1, 1) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
+        raise MarcError.single(path, "csv-syntax", (str(exc).splitlines() or [type(exc).__name__])[0], 1, 1) from None
     return validate_panel(df, origin=str(path))
 
 

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from marc import project
 from marc.cli import app
 from marc.errors import MarcError
+from marc.outputs import check_out
 
 console = Console(highlight=False)
 
@@ -36,6 +37,7 @@ def export_cmd(fmt: str = typer.Option(..., "--format", "-f", help="csv | xlsx |
     fmt = fmt.lower()
     if fmt not in export.FORMATS:
         raise MarcError.single("--format", "bad-format", f"unknown format {fmt!r}; use one of {', '.join(export.FORMATS)}")
+    check_out(out, fmt)
     outcome = _outcome(framework, year, mirror)
     path = export.export(outcome, fmt, out, year=year, metric=metric, tidy=tidy)
     console.print(f"Wrote {path} ({path.stat().st_size:,} bytes; edition {export.edition(outcome, year)}; "
@@ -61,6 +63,7 @@ def brief_cmd(units: list[str] = typer.Argument(None, help="ISO3 codes, e.g. CIV
     if fmt not in brief.BRIEF_FORMATS:
         raise MarcError.single("--format", "bad-format", f"unknown brief format {fmt!r}; use pdf, docx or json")
     brief.messages(lang)  # an unknown language fails before the long work
+    check_out(out, folder=True)
     if not units and not region:
         raise MarcError.single("brief", "no-units", "name ISO3 codes (marc brief CIV HTI) or --region NAME")
     ranks = brief.intervals_from(brief.read_table(intervals)) if intervals else None

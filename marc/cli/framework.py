@@ -11,10 +11,10 @@ from rich.console import Console
 
 from marc import project
 from marc.cli import app
-from marc.errors import MarcError
 from marc.framework import IndexFile, PillarFile
 from marc.loader import load_framework
 from marc.orientation import LABELS, orientation_of
+from marc.outputs import check_out
 
 console = Console(highlight=False)
 
@@ -52,6 +52,7 @@ def schema(out: Path = typer.Option(Path("docs"), help="Folder for the *.schema.
     """Write the JSON Schemas of the framework, hazards and sources YAML, generated from the validating models."""
     from marc.atomic import write_text
 
+    check_out(out, folder=True)
     out.mkdir(parents=True, exist_ok=True)
     for name, sch in json_schemas().items():
         write_text(out / f"{name}.schema.json", json.dumps(sch, indent=2, ensure_ascii=False) + "\n", keep_backup=False)
@@ -79,9 +80,7 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
     With --units, each subunit inherits its country's indicators (flagged inherited) and gets its own
     hazard exposure: national readiness against subnational exposure.
     """
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".parquet"):
-        raise MarcError.single(out, "bad-extension", "--out must end in .csv, .xlsx or .parquet")
+    check_out(out, ("csv", "xlsx", "parquet"))
     units_gdf = None
     if units is not None:
         from marc.boundaries import load_units
