@@ -48,6 +48,16 @@ def framework_label(outcome: Outcome) -> str:
     return f"NON-DEFAULT framework {digest} (differs from the default {default_digest() or 'unavailable'})"
 
 
+def marc_version() -> str:
+    """The installed MARC version (``dev`` in a source checkout that is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("marc")
+    except PackageNotFoundError:
+        return "dev"
+
+
 def is_default(outcome: Outcome) -> bool:
     return outcome.framework.digest == default_digest()
 

@@ -60,14 +60,18 @@ def brief_cmd(units: list[str] = typer.Argument(None, help="ISO3 codes, e.g. CIV
     fmt, lang = fmt.lower(), lang.lower()
     if fmt not in brief.BRIEF_FORMATS:
         raise MarcError.single("--format", "bad-format", f"unknown brief format {fmt!r}; use pdf, docx or json")
-    brief.messages(lang)  # an unknown language fails before the long work
+    brief.i18n.check_lang(lang)  # an unknown language fails before the long work
     if not units and not region:
         raise MarcError.single("brief", "no-units", "name ISO3 codes (marc brief CIV HTI) or --region NAME")
     ranks = brief.intervals_from(brief.read_table(intervals)) if intervals else None
     outcome = _outcome(framework, year, mirror)
     chosen = brief.select_units(outcome, units or [], region)
+    meta = None
     if ranks is None and not no_intervals:  # seeded, so every brief of an edition shows the same interval
-        ranks = brief.intervals_from(outcome.add_uncertainty())
+        from marc.uncertainty import from_outcome
+
+        result = from_outcome(outcome, year=brief.export.edition(outcome, year))
+        ranks, meta = brief.rank_intervals(result), brief.uncertainty_meta(result)
     out.mkdir(parents=True, exist_ok=True)
     table = outcome.table(brief.export.edition(outcome, year))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -75,6 +79,6 @@ def brief_cmd(units: list[str] = typer.Argument(None, help="ISO3 codes, e.g. CIV
         task = bar.add_task("briefs", total=len(chosen))
         for unit in chosen:
             bar.update(task, description=f"brief {unit}")
-            brief.write_brief(outcome, unit, fmt, out, lang=lang, year=year, intervals=ranks, table=table)
+            brief.write_brief(outcome, unit, fmt, out, lang=lang, year=year, intervals=ranks, table=table, uncertainty=meta)
             bar.advance(task)
     console.print(f"Wrote {len(chosen)} {fmt.upper()} brief(s) ({lang}) to {out}/.", markup=False)
