@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from marc import spreadsheet
 from marc.atomic import write_bytes
 from marc.errors import MarcError
 from marc.project import ROOT, Outcome
@@ -175,64 +176,177 @@ def sources_table(ids: list[str]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- writers (bytes)
 
 
-def csv_bytes(outcome: Outcome, year: int | None = None, tidy: bool = False) -> bytes:
+def csv_bytes(outcome: Outcome, year: int | None = None, tidy: bool = False, raw: bool = False) -> bytes:
+    """The scores (or the tidy indicator table) as CSV: no comment lines; text cells escaped unless *raw*."""
     table = indicators_table(outcome, year) if tidy else scores_table(outcome, year)
-    return table.to_csv(index=False).encode("utf-8")
+    return spreadsheet.csv_bytes(table, raw=raw)
+
+
+def hazards_table(outcome: Outcome, year: int | None = None) -> pd.DataFrame | None:
+    """The hazard layers (0–100) of every unit as of the edition (latest year at or before it)."""
+    hz = outcome.hazard_table
+    if hz is None or hz.empty:
+        return None
+    y = edition(outcome, year)
+    rows = hz[hz["year"] <= y].sort_values("year").groupby("unit").tail(1)
+    return rows.sort_values("unit", ignore_index=True)
+
+
+def cite_as(outcome: Outcome, year: int | None = None) -> str:
+    """The footer of every brief and export: version, edition, framework and data lock."""
+    from marc.brief import lock_digest
+
+    return (f"cite as: MARC v{marc_version()}, edition {edition(outcome, year)}, framework {outcome.framework.digest}, "
+            f"data lock {lock_digest() or 'unknown'}")
+
+
+SHEETS = {"README": "this sheet: what each sheet holds, the framework, the edition, licences and units",
+          "scores": "one row per unit: MARC readiness, rank (competition ranking; ties share the best rank), pillars, "
+                    "governance, coverage, exposure, priority and context flags",
+          "indicators": "one row per unit and indicator: raw value and its unit, data year, transformed value, score, "
+                        "flags (imputed, carried forward, group mean, capped) and source",
+          "hazards": "hazard layers per unit (0-100, higher = more exposed), latest year at or before the edition",
+          "framework": "the method: every component and indicator with weight, aggregation, transform, normalisation",
+          "sources": "every source with publisher, licence (non-open flagged) and citation"}
+
+
+def _readme(outcome: Outcome, y: int, src: pd.DataFrame, sheets: list[str]) -> pd.DataFrame:
+    rows = [("MARC export", "Climate-crisis readiness of security sectors (Mitigation, Adaptation, Response, Cooperation)"),
+            ("cite as", cite_as(outcome, y)), ("framework", framework_label(outcome)),
+            ("framework hash", outcome.framework.digest), ("edition", y),
+            ("edition rule", f"a score for year Y uses data dated in [Y - max_lag, Y] (default max_lag "
+                             f"{outcome.framework.defaults.max_lag})"),
+            ("published", f"{outcome.published_count(y)} units with a MARC readiness score"),
+            ("licence", "MARC scores: CC BY 4.0. Each source keeps its own licence (sources sheet); "
+                        f"{int((~src['open_licence']).sum())} source(s) are under non-open terms: check them before reuse"),
+            ("units", "scores 0-100 (higher = more ready; exposure and priority: higher = more exposed); coverage and "
+                      "imputed share 0-1 (shown as %); ranks 1 = highest; raw values in the unit of measure_unit"),
+            ("numbers", "values are stored unrounded and displayed rounded (number formats); no cell is a formula"),
+            ("", "")]
+    rows += [(f"sheet: {name}", SHEETS.get(name, "")) for name in sheets]
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def _formats(book, sheet, frame: pd.DataFrame, index_ids: set[str]) -> None:
+    """Display formats per column: scores 0.0, shares 0%, ranks and years 0, raw values 0.00##."""
+    one, pct, whole, raw = (book.add_format({"num_format": f}) for f in ("0.0", "0%", "0", "#,##0.00##"))
+    for i, col in enumerate(frame.columns):
+        if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+            continue
+        name = str(col)
+        fmt = (pct if name in ("coverage", "imputed_share", "coverage_intended", "security_coverage", "published_share")
+               else whole if name in ("rank", "n_ranked", "year", "weight") or name.endswith(("_year", "rank_p05", "rank_p95"))
+               else raw if name in ("raw_value", "transformed", "value", "military_expenditure") else one)
+        sheet.set_column(i, i, max(10, min(28, len(name) + 2)), fmt)
 
 
 def xlsx_bytes(outcome: Outcome, year: int | None = None) -> bytes:
-    """Four sheets: scores; indicators (with provenance); framework (and method); sources."""
+    """README, scores, indicators (with provenance), hazards, framework (method) and sources; values unrounded,
+    shown rounded; strings never converted to formulas or links."""
     y = edition(outcome, year)
     src = sources_table(used_sources(outcome, ("natural_earth",)))
+    frames = {"scores": scores_table(outcome, y), "indicators": indicators_table(outcome, y)}
+    hz = hazards_table(outcome, y)
+    if hz is not None:
+        frames["hazards"] = hz
+    index_ids = {outcome.results.index_id, *outcome.framework.components}
+    names = ["README", *frames, "framework", "sources"]
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
+    with spreadsheet.excel_writer(buf) as xl:
         book = xl.book
         bold, red = book.add_format({"bold": True}), book.add_format({"font_color": "#B00020", "bold": True})
-        scores_table(outcome, y).to_excel(xl, sheet_name="scores", index=False, freeze_panes=(1, 2))
-        indicators_table(outcome, y).to_excel(xl, sheet_name="indicators", index=False, freeze_panes=(1, 2))
-        head = pd.DataFrame({"item": ["framework", "digest", "default framework", "edition", "edition rule",
-                                      "published", "licence note"],
-                             "value": [framework_label(outcome), outcome.framework.digest,
-                                       "yes" if is_default(outcome) else "NO", y,
-                                       f"a score for year Y uses data dated in [Y - max_lag, Y] "
-                                       f"(default max_lag {outcome.framework.defaults.max_lag})",
-                                       f"{outcome.published_count(y)} units with a MARC readiness score",
-                                       f"{int((~src['open_licence']).sum())} source(s) are under non-open terms"]})
-        head.to_excel(xl, sheet_name="framework", index=False)
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        readme = _readme(outcome, y, src, names)
+        readme.to_excel(xl, sheet_name="README", index=False)
+        xl.sheets["README"].set_column(0, 0, 22, bold)
+        xl.sheets["README"].set_column(1, 1, 110, wrap)
+        for name, frame in frames.items():
+            frame.to_excel(xl, sheet_name=name, index=False, freeze_panes=(1, 2))
+            _formats(book, xl.sheets[name], frame, index_ids)
         method = method_table(outcome)
-        method.to_excel(xl, sheet_name="framework", index=False, startrow=len(head) + 2)
-        xl.sheets["framework"].write(len(head) + 1, 0, "Method: every component and indicator", bold)
+        method.to_excel(xl, sheet_name="framework", index=False)
+        xl.sheets["framework"].set_column(0, 30, 22)
         src.to_excel(xl, sheet_name="sources", index=False)
         sheet = xl.sheets["sources"]
+        sheet.set_column(0, 30, 28)
         flag_col = src.columns.get_loc("licence_flag")
         for r, flag in enumerate(src["licence_flag"], start=1):
             if flag:
-                sheet.write(r, flag_col, flag, red)
-        for name, width in (("scores", 14), ("indicators", 16), ("framework", 22), ("sources", 28)):
-            xl.sheets[name].set_column(0, 30, width)
+                sheet.write_string(r, flag_col, flag, red)
+        book.set_properties({"title": f"MARC export, edition {y}", "comments": cite_as(outcome, y)})
     return buf.getvalue()
 
 
+#: GIS field names: no colon (QGIS, shapefile-era tools), at most 63 characters (PostgreSQL, GeoPackage tools)
+GIS_NAME_MAX = 63
+
+
+def gis_field_names(columns) -> dict[str, str]:
+    """Original column -> GIS-safe field name (``ind:forest_area_change`` -> ``ind_forest_area_change``)."""
+    import re
+
+    out: dict[str, str] = {}
+    for col in columns:
+        name = re.sub(r"[^A-Za-z0-9_]", "_", str(col))[:GIS_NAME_MAX]
+        base, k = name, 2
+        while name in out.values():
+            name = f"{base[:GIS_NAME_MAX - 3]}_{k}"
+            k += 1
+        out[str(col)] = name
+    return out
+
+
+BOOLEAN_FIELDS = ("ldc", "sids", "lldc", "non_annex_i", "conflict_affected", "transition", "conflict", "peace_operation")
+
+
 def geo_frame(outcome: Outcome, year: int | None = None):
-    """Natural Earth 1:50m country polygons joined to the scores (units without a shape are left out)."""
+    """Natural Earth 1:50m country polygons joined to the scores: GIS-safe field names, real booleans,
+    integer years (units without a shape are left out)."""
     from marc import boundaries, sources
 
     gdf = boundaries.countries(sources.source_dir("natural_earth"))
     table = scores_table(outcome, year).drop(columns=["name"], errors="ignore")
     merged = gdf.merge(table, on="unit", how="left")
-    for col in merged.columns:  # nullable booleans / mixed objects → text that every driver accepts
-        if col != "geometry" and merged[col].dtype == object:
+    for col in merged.columns:
+        if col == "geometry":
+            continue
+        if col in BOOLEAN_FIELDS:
+            merged[col] = merged[col].map(lambda v: None if v is None or v is pd.NA or v != v else bool(v)).astype("boolean")
+        elif col in ("year", "rank", "n_ranked") or col.endswith("_year"):
+            merged[col] = pd.to_numeric(merged[col], errors="coerce").round().astype("Int64")
+        elif merged[col].dtype == object:  # mixed objects -> text that every driver accepts
             merged[col] = merged[col].map(lambda v: None if v is None or v is pd.NA or v != v else str(v))
     merged["framework"] = framework_label(outcome)
-    return merged
+    return merged.rename(columns=gis_field_names(merged.columns.drop("geometry")))
 
 
-def _vector_bytes(gdf, driver: str, suffix: str, layer: str | None = None) -> bytes:
+def _vector_bytes(gdf, driver: str, suffix: str, layer: str | None = None, tables: dict[str, pd.DataFrame] | None = None) -> bytes:
+    import pyogrio
+
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"export{suffix}"
         kwargs = {"layer": layer} if layer else {}
         gdf.to_file(path, driver=driver, engine="pyogrio", **kwargs)
+        for name, frame in (tables or {}).items():  # non-spatial tables (GeoPackage attribute tables)
+            pyogrio.write_dataframe(frame, path, layer=name, driver=driver)
         return path.read_bytes()
+
+
+def gpkg_tables(outcome: Outcome, gdf, year: int | None = None) -> dict[str, pd.DataFrame]:
+    """The GeoPackage's non-spatial tables: sources (licence, citation), metadata, field-name mapping."""
+    import datetime as dt
+
+    y = edition(outcome, year)
+    src = sources_table(used_sources(outcome, ("natural_earth",)))
+    meta = pd.DataFrame({"key": ["framework_hash", "framework", "edition", "created", "marc_version", "cite_as", "licence"],
+                         "value": [outcome.framework.digest, framework_label(outcome), str(y),
+                                   dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), marc_version(),
+                                   cite_as(outcome, y), "MARC scores CC BY 4.0; each source keeps its own licence (marc_sources)"]})
+    table = scores_table(outcome, year).drop(columns=["name"], errors="ignore")
+    mapping = gis_field_names([c for c in table.columns] + ["framework"])
+    fields = pd.DataFrame({"field": list(mapping.values()), "original_column": list(mapping.keys())})
+    return {"marc_sources": src.astype({"open_licence": bool, "redistribution": bool, "commercial_use": bool}),
+            "marc_metadata": meta, "marc_fields": fields}
 
 
 def geojson_bytes(outcome: Outcome, year: int | None = None) -> bytes:
@@ -240,7 +354,8 @@ def geojson_bytes(outcome: Outcome, year: int | None = None) -> bytes:
 
 
 def gpkg_bytes(outcome: Outcome, year: int | None = None) -> bytes:
-    return _vector_bytes(geo_frame(outcome, year), "GPKG", ".gpkg", layer="marc_scores")
+    gdf = geo_frame(outcome, year)
+    return _vector_bytes(gdf, "GPKG", ".gpkg", layer="marc_scores", tables=gpkg_tables(outcome, gdf, year))
 
 
 # --------------------------------------------------------------------------- maps
@@ -326,11 +441,11 @@ def map_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: str =
 
 
 def export_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: str = "readiness",
-                 tidy: bool = False) -> bytes:
+                 tidy: bool = False, raw: bool = False) -> bytes:
     """Any export format as bytes (what the app's download buttons serve)."""
     fmt = fmt.lower()
     if fmt == "csv":
-        return csv_bytes(outcome, year, tidy)
+        return csv_bytes(outcome, year, tidy, raw)
     if fmt == "xlsx":
         return xlsx_bytes(outcome, year)
     if fmt == "geojson":
@@ -343,8 +458,43 @@ def export_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: st
 
 
 def export(outcome: Outcome, fmt: str, out: Path, year: int | None = None, metric: str = "readiness",
-           tidy: bool = False) -> Path:
-    """Write one export atomically (the file it replaces is backed up)."""
-    data = export_bytes(outcome, fmt, year, metric, tidy)
+           tidy: bool = False, raw: bool = False) -> Path:
+    """Write one export atomically (the file it replaces is backed up); a CSV gets a ``datapackage.json`` beside it."""
+    data = export_bytes(outcome, fmt, year, metric, tidy, raw)
     write_bytes(Path(out), data)
+    if fmt.lower() == "csv":
+        table = indicators_table(outcome, year) if tidy else scores_table(outcome, year)
+        describe_csv(outcome, table, Path(out), raw=raw,
+                     description=("tidy indicator table with provenance" if tidy else "scores per unit") + "; " + cite_as(outcome, year))
     return Path(out)
+
+
+def write_table(table: pd.DataFrame, out: Path, *, raw: bool = False, outcome: Outcome | None = None) -> Path:
+    """``marc score --out``: CSV (escaped unless *raw*, with datapackage.json), XLSX (no formulas) or Parquet."""
+    import io as _io
+
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        write_bytes(out, spreadsheet.csv_bytes(table, raw=raw))
+        describe_csv(outcome, table, out, raw=raw, description="marc score output" + (
+            "; " + cite_as(outcome) if outcome is not None else ""))
+    elif suffix == ".xlsx":
+        write_bytes(out, spreadsheet.xlsx_bytes({"scores": table}))
+    elif suffix == ".parquet":
+        buf = _io.BytesIO()
+        table.to_parquet(buf, index=False)
+        write_bytes(out, buf.getvalue())
+    else:
+        raise MarcError.single(out, "bad-extension", "use .csv, .xlsx or .parquet")
+    return out
+
+
+def describe_csv(outcome: Outcome | None, table: pd.DataFrame, out: Path, *, raw: bool, description: str = "") -> Path:
+    """Add (or replace) the resource of the CSV *out* in ``datapackage.json`` beside it."""
+    from marc import datapackage
+
+    src = sources_table(used_sources(outcome)) if outcome is not None else None
+    ids = {outcome.results.index_id, *outcome.framework.components} if outcome is not None else set()
+    res = datapackage.resource(table, Path(out).name, index_ids=ids, raw=raw, sources=src, description=description)
+    return datapackage.write(Path(out).parent, [res])

@@ -28,6 +28,8 @@ def export_cmd(fmt: str = typer.Option(..., "--format", "-f", help="csv | xlsx |
                metric: str = typer.Option("readiness", help="Maps: readiness, a pillar, governance, exposure, priority "
                                                             "or a hazard layer id."),
                tidy: bool = typer.Option(False, help="CSV: the tidy indicator table (with provenance) instead of scores."),
+               raw_csv: bool = typer.Option(False, "--raw-csv", help="CSV: write text cells unescaped (machine use); by "
+                                                                      "default text starting with = + - @ is quoted."),
                framework: Optional[Path] = typer.Option(None, help="Framework folder (default: indicators/)."),
                mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
     """Export scores as CSV/XLSX, boundaries with scores as GeoJSON/GPKG, or a map as PNG/SVG/HTML."""
@@ -37,7 +39,7 @@ def export_cmd(fmt: str = typer.Option(..., "--format", "-f", help="csv | xlsx |
     if fmt not in export.FORMATS:
         raise MarcError.single("--format", "bad-format", f"unknown format {fmt!r}; use one of {', '.join(export.FORMATS)}")
     outcome = _outcome(framework, year, mirror)
-    path = export.export(outcome, fmt, out, year=year, metric=metric, tidy=tidy)
+    path = export.export(outcome, fmt, out, year=year, metric=metric, tidy=tidy, raw=raw_csv)
     console.print(f"Wrote {path} ({path.stat().st_size:,} bytes; edition {export.edition(outcome, year)}; "
                   f"{export.framework_label(outcome)}).", markup=False)
 
