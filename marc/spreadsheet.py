@@ -41,8 +41,9 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame, *, raw: bool = False) -> bytes:
-    """UTF-8 CSV without comment lines; text cells escaped unless *raw*."""
-    return (frame if raw else escape_frame(frame)).to_csv(index=False).encode("utf-8")
+    """UTF-8 CSV (RFC 4180 line ends, so a carriage return inside a text cell is quoted, never a row break)
+    without comment lines; text cells escaped unless *raw*."""
+    return (frame if raw else escape_frame(frame)).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def excel_writer(buf: io.BytesIO) -> pd.ExcelWriter:
