@@ -12,8 +12,9 @@ from marc import spreadsheet
 from marc.atomic import write_text
 
 NAME = "datapackage.json"
-MARC_LICENCE = {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
-                "title": "MARC scores: Creative Commons Attribution 4.0; each source keeps its own licence (see sources)"}
+MARC_LICENCE = {"name": "MIT", "path": "https://opensource.org/licenses/MIT",
+                "title": "MARC software: MIT licence (pyproject.toml); the data behind the scores keep their sources' "
+                         "licences (see each resource's sources)"}
 
 
 def field_type(series: pd.Series) -> str:

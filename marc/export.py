@@ -217,7 +217,7 @@ def _readme(outcome: Outcome, y: int, src: pd.DataFrame, sheets: list[str]) -> p
             ("edition rule", f"a score for year Y uses data dated in [Y - max_lag, Y] (default max_lag "
                              f"{outcome.framework.defaults.max_lag})"),
             ("published", f"{outcome.published_count(y)} units with a MARC readiness score"),
-            ("licence", "MARC scores: CC BY 4.0. Each source keeps its own licence (sources sheet); "
+            ("licence", "MARC software: MIT licence. The data behind the scores keep their sources' licences (sources sheet); "
                         f"{int((~src['open_licence']).sum())} source(s) are under non-open terms: check them before reuse"),
             ("units", "scores 0-100 (higher = more ready; exposure and priority: higher = more exposed); coverage and "
                       "imputed share 0-1 (shown as %); ranks 1 = highest; raw values in the unit of measure_unit"),
@@ -341,7 +341,7 @@ def gpkg_tables(outcome: Outcome, gdf, year: int | None = None) -> dict[str, pd.
     meta = pd.DataFrame({"key": ["framework_hash", "framework", "edition", "created", "marc_version", "cite_as", "licence"],
                          "value": [outcome.framework.digest, framework_label(outcome), str(y),
                                    dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), marc_version(),
-                                   cite_as(outcome, y), "MARC scores CC BY 4.0; each source keeps its own licence (marc_sources)"]})
+                                   cite_as(outcome, y), "MARC software MIT; the data keep their sources' licences (marc_sources)"]})
     table = scores_table(outcome, year).drop(columns=["name"], errors="ignore")
     mapping = gis_field_names([c for c in table.columns] + ["framework"])
     fields = pd.DataFrame({"field": list(mapping.values()), "original_column": list(mapping.keys())})
