@@ -257,7 +257,7 @@ def test_unicode_renders_in_pdf(facts_by_unit):
 
 
 def test_pdf_page_looks_like_a_page(facts_by_unit, tmp_path):
-    from PIL import Image, ImageStat
+    from PIL import ImageStat
 
     pypdfium2 = pytest.importorskip("pypdfium2")
     doc = pypdfium2.PdfDocument(brief.render(facts_by_unit["CIV"], "pdf", "fr"))
