@@ -58,13 +58,11 @@ def competition_rank(scores: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"rank": rank, "n_tied": counts.where(s.notna())}, index=s.index)
 
 
-def lock_digest(path: Path | None = None) -> str | None:
-    """Short hash of ``data/sources.lock`` (the checksums of the data the scores were computed from)."""
-    from marc.atomic import file_hash
-    from marc.project import ROOT
+def lock_digest() -> str | None:
+    """Short hash of the checksums in ``sources.lock`` (see :func:`marc.release.data_lock_digest`)."""
+    from marc.release import data_lock_digest
 
-    path = path or ROOT / "data" / "sources.lock"
-    return file_hash(path)[:10] if Path(path).exists() else None
+    return data_lock_digest()
 
 
 def _r(value: Any, digits: int = 1) -> float | None:

@@ -51,7 +51,7 @@ def _headline(f: dict, lang: str) -> list[Block]:
             for h in f["headline"]]
     header = [t("col_component", lang), t("col_score", lang), t("col_rank", lang), t("col_interval", lang),
               t("col_coverage_intended" if intended else "col_coverage", lang), t("col_imputed", lang)]
-    widths = [3, 1.3, 2.1, 1.5, 1.5, 1.3]
+    widths = [2.8, 1.2, 2.6, 1.5, 1.4, 1.2]
     if len(rows[0]) > len(header):
         header.append(t("col_security", lang))
         widths = [2.7, 1.1, 2.0, 1.4, 1.4, 1.2, 1.8]
@@ -96,7 +96,7 @@ def _gcf_context(f: dict, lang: str) -> list[Block]:
         rows = [[t("proj_baseline", lang), num(pr.get("baseline"), lang)]]
         rows += [[t("proj_risk", lang, horizon=r["horizon"], scenario=t(f"scenario_{r['scenario']}", lang)), num(r["value"], lang)]
                  for r in pr["risk"]]
-        rows += [[t("proj_he", lang, hazard=tr(h["hazard"], lang)), num(h["value"], lang)] for h in pr["he_change"]]
+        rows += [[t("proj_he", lang, hazard=tr(h["hazard"], lang).lower()), num(h["value"], lang)] for h in pr["he_change"]]
         out.append(Block("p", t("proj_intro", lang, year=pr["year"], ref=bt.ref(f, pr["source"]))))
         out.append(Block("table", header=[t("col_measure", lang), t("col_value", lang)], rows=rows, widths=[6, 1.5],
                          kind_hint="small"))

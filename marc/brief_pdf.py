@@ -139,6 +139,10 @@ def _draw(pdf: FPDF, block: Block) -> None:
         pdf.multi_cell(0, 6, block.text, new_x="LMARGIN", new_y="NEXT")
     elif block.kind in ("p", "note", "flagged"):
         pdf.set_font("DejaVu", size=9 if block.kind == "p" else 7)
+        height = 4.6 if block.kind == "p" else 3.3
+        lines = pdf.multi_cell(0, height, block.text, dry_run=True, output="LINES")
+        if len(lines) <= 6 and pdf.get_y() + height * len(lines) > pdf.h - pdf.b_margin:
+            pdf.add_page()  # a short paragraph or a source entry is never split across pages
         pdf.set_text_color(*(RED if block.kind == "flagged" else (0, 0, 0) if block.kind == "p" else GREY))
         pdf.multi_cell(0, 4.6 if block.kind == "p" else 3.3, block.text, new_x="LMARGIN", new_y="NEXT",
                        align="J" if block.kind == "p" else "L")
