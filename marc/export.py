@@ -9,7 +9,6 @@ returns ``bytes`` (for a download button); :func:`export` writes them atomically
 from __future__ import annotations
 
 import io
-import tempfile
 import textwrap
 from functools import lru_cache
 from pathlib import Path
@@ -222,6 +221,10 @@ def _readme(outcome: Outcome, y: int, src: pd.DataFrame, sheets: list[str]) -> p
             ("units", "scores 0-100 (higher = more ready; exposure and priority: higher = more exposed); coverage and "
                       "imputed share 0-1 (shown as %); ranks 1 = highest; raw values in the unit of measure_unit"),
             ("numbers", "values are stored unrounded and displayed rounded (number formats); no cell is a formula"),
+            ("rank intervals", "scores sheet, rank_p05 and rank_p95: the 5th and 95th percentiles of the rank over the Monte "
+                               "Carlo replications of the framework's uncertainty settings (weights, normalisation, "
+                               "aggregation, missing data, indicator set, measurement error)"
+             if "uncertainty" in outcome.extra else "not computed: export with --uncertainty 1000"),
             ("", "")]
     rows += [(f"sheet: {name}", SHEETS.get(name, "")) for name in sheets]
     return pd.DataFrame(rows, columns=["item", "value"])
@@ -275,87 +278,6 @@ def xlsx_bytes(outcome: Outcome, year: int | None = None) -> bytes:
                 sheet.write_string(r, flag_col, flag, red)
         book.set_properties({"title": f"MARC export, edition {y}", "comments": cite_as(outcome, y)})
     return buf.getvalue()
-
-
-#: GIS field names: no colon (QGIS, shapefile-era tools), at most 63 characters (PostgreSQL, GeoPackage tools)
-GIS_NAME_MAX = 63
-
-
-def gis_field_names(columns) -> dict[str, str]:
-    """Original column -> GIS-safe field name (``ind:forest_area_change`` -> ``ind_forest_area_change``)."""
-    import re
-
-    out: dict[str, str] = {}
-    for col in columns:
-        name = re.sub(r"[^A-Za-z0-9_]", "_", str(col))[:GIS_NAME_MAX]
-        base, k = name, 2
-        while name in out.values():
-            name = f"{base[:GIS_NAME_MAX - 3]}_{k}"
-            k += 1
-        out[str(col)] = name
-    return out
-
-
-BOOLEAN_FIELDS = ("ldc", "sids", "lldc", "non_annex_i", "conflict_affected", "transition", "conflict", "peace_operation")
-
-
-def geo_frame(outcome: Outcome, year: int | None = None):
-    """Natural Earth 1:50m country polygons joined to the scores: GIS-safe field names, real booleans,
-    integer years (units without a shape are left out)."""
-    from marc import boundaries, sources
-
-    gdf = boundaries.countries(sources.source_dir("natural_earth"))
-    table = scores_table(outcome, year).drop(columns=["name"], errors="ignore")
-    merged = gdf.merge(table, on="unit", how="left")
-    for col in merged.columns:
-        if col == "geometry":
-            continue
-        if col in BOOLEAN_FIELDS:
-            merged[col] = merged[col].map(lambda v: None if v is None or v is pd.NA or v != v else bool(v)).astype("boolean")
-        elif col in ("year", "rank", "n_ranked") or col.endswith("_year"):
-            merged[col] = pd.to_numeric(merged[col], errors="coerce").round().astype("Int64")
-        elif merged[col].dtype == object:  # mixed objects -> text that every driver accepts
-            merged[col] = merged[col].map(lambda v: None if v is None or v is pd.NA or v != v else str(v))
-    merged["framework"] = framework_label(outcome)
-    return merged.rename(columns=gis_field_names(merged.columns.drop("geometry")))
-
-
-def _vector_bytes(gdf, driver: str, suffix: str, layer: str | None = None, tables: dict[str, pd.DataFrame] | None = None) -> bytes:
-    import pyogrio
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"export{suffix}"
-        kwargs = {"layer": layer} if layer else {}
-        gdf.to_file(path, driver=driver, engine="pyogrio", **kwargs)
-        for name, frame in (tables or {}).items():  # non-spatial tables (GeoPackage attribute tables)
-            pyogrio.write_dataframe(frame, path, layer=name, driver=driver)
-        return path.read_bytes()
-
-
-def gpkg_tables(outcome: Outcome, gdf, year: int | None = None) -> dict[str, pd.DataFrame]:
-    """The GeoPackage's non-spatial tables: sources (licence, citation), metadata, field-name mapping."""
-    import datetime as dt
-
-    y = edition(outcome, year)
-    src = sources_table(used_sources(outcome, ("natural_earth",)))
-    meta = pd.DataFrame({"key": ["framework_hash", "framework", "edition", "created", "marc_version", "cite_as", "licence"],
-                         "value": [outcome.framework.digest, framework_label(outcome), str(y),
-                                   dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), marc_version(),
-                                   cite_as(outcome, y), "MARC software MIT; the data keep their sources' licences (marc_sources)"]})
-    table = scores_table(outcome, year).drop(columns=["name"], errors="ignore")
-    mapping = gis_field_names([c for c in table.columns] + ["framework"])
-    fields = pd.DataFrame({"field": list(mapping.values()), "original_column": list(mapping.keys())})
-    return {"marc_sources": src.astype({"open_licence": bool, "redistribution": bool, "commercial_use": bool}),
-            "marc_metadata": meta, "marc_fields": fields}
-
-
-def geojson_bytes(outcome: Outcome, year: int | None = None) -> bytes:
-    return _vector_bytes(geo_frame(outcome, year), "GeoJSON", ".geojson")
-
-
-def gpkg_bytes(outcome: Outcome, year: int | None = None) -> bytes:
-    gdf = geo_frame(outcome, year)
-    return _vector_bytes(gdf, "GPKG", ".gpkg", layer="marc_scores", tables=gpkg_tables(outcome, gdf, year))
 
 
 # --------------------------------------------------------------------------- maps
@@ -448,10 +370,10 @@ def export_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: st
         return csv_bytes(outcome, year, tidy, raw)
     if fmt == "xlsx":
         return xlsx_bytes(outcome, year)
-    if fmt == "geojson":
-        return geojson_bytes(outcome, year)
-    if fmt == "gpkg":
-        return gpkg_bytes(outcome, year)
+    if fmt in ("geojson", "gpkg"):
+        from marc import export_gis
+
+        return export_gis.geojson_bytes(outcome, year) if fmt == "geojson" else export_gis.gpkg_bytes(outcome, year)
     if fmt in ("png", "svg", "html"):
         return map_bytes(outcome, fmt, year, metric)
     raise MarcError.single("--format", "bad-format", f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
