@@ -186,9 +186,9 @@ def _shown(ind, r) -> dict:
     if change is not None:
         unit = "%" if change.kind == "percent" else (r.measure_unit or "")
         return {"value": _r(r.transformed), "value_unit": unit, "period": [year - change.years, year] if year else None,
-                "level": _sig(r.raw_value)}
+                "level": _sig(r.raw_value), "measure_unit": r.measure_unit or ""}
     return {"value": _sig(r.raw_value), "value_unit": r.measure_unit or "", "period": [year, year] if year else None,
-            "level": None}
+            "level": None, "measure_unit": r.measure_unit or ""}
 
 
 def _indicators(outcome: Outcome, unit: str, year: int) -> tuple[list[dict], dict]:
@@ -205,7 +205,8 @@ def _indicators(outcome: Outcome, unit: str, year: int) -> tuple[list[dict], dic
                       "name_fr": name_in(spec.name, "fr") if spec else r.indicator, "pillar": r.parent,
                       "kind": spec.kind if spec else "data", "score": _r(r.score), **_shown(spec, r),
                       "data_year": None if pd.isna(r.data_year) else int(r.data_year),
-                      "source": None if (spec and spec.kind == "expert") else (r.source or None),
+                      "sources": [] if (spec and spec.kind == "expert") else
+                      [x.strip() for x in str(r.source or "").split(";") if x.strip()],
                       "status": None if status is None or pd.isna(status) else str(status), "imputed": bool(r.imputed)})
     kinds = {i.id: i.kind for i in fw.indicators}
     data_ids = [i for i, k in kinds.items() if k == "data"]

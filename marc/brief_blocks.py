@@ -159,7 +159,7 @@ def _extremes(f: dict, lang: str) -> list[Block]:
             flags = bt.status_text(i, lang)
             rows.append([bt.name(i, lang) + (f" ({flags})" if flags else ""), bt.comp_name(f, i["pillar"], lang),
                          num(i["score"], lang), bt.value_text(i, lang), bt.period(i["period"]),
-                         bt.ref(f, i["source"]) if i["source"] else t("expert_source", lang)])
+                         bt.refs(f, i["sources"]) if i["sources"] else t("expert_source", lang)])
         out.append(Block("table", header=header, rows=rows, widths=[3.6, 1.7, 1.1, 2.7, 1.3, 1.2]))
     out.append(Block("note", t("scored_value_note", lang)))
     return out
@@ -206,7 +206,7 @@ def _annex(f: dict, lang: str) -> list[Block]:
         out.append(Block("flagged" if flag else "note",
                          f"[{s['ref']}] {s['publisher']}. {s['title']}. {s['citation']}"
                          + ("" if s["url"] in s["citation"] else f" {s['url']}")
-                         + f" {t('col_licence', lang)}: {s['licence']}.{flag}"))
+                         + " " + t("licence_is", lang, licence=s["licence"].rstrip(".")) + flag))
     out.append(Block("note", bt.cite_line(f, lang) + " " + t("reproduce", lang, edition=f["meta"]["year"])))
     return out
 

@@ -88,6 +88,19 @@ def _shade(para, fill: str) -> None:
     ppr.append(shd)
 
 
+def _row_props(row, repeat: bool) -> None:
+    """A row never splits across pages; the header row repeats on every page of a long table."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(OxmlElement("w:cantSplit"))
+    if repeat:
+        el = OxmlElement("w:tblHeader")
+        el.set(qn("w:val"), "true")
+        trpr.append(el)
+
+
 def _table(doc, block: Block, width) -> None:
     header = any(block.header)
     table = doc.add_table(rows=0, cols=len(block.rows[0] if block.rows else block.header))
@@ -95,7 +108,9 @@ def _table(doc, block: Block, width) -> None:
     rows = ([block.header] if header else []) + block.rows
     total = sum(block.widths) or 1
     for r, values in enumerate(rows):
-        cells = table.add_row().cells
+        row = table.add_row()
+        _row_props(row, repeat=header and r == 0)
+        cells = row.cells
         for c, value in enumerate(values):
             cells[c].text = str(value)
             if block.widths:

@@ -97,9 +97,10 @@ def period(p: list[int] | None) -> str:
 def value_text(i: dict, lang: str) -> str:
     """The scored value with its unit: "−3.6 percentage points of land area"."""
     value = num(i["value"], lang)
-    if i["value_unit"] in ("%",):
-        value = value.replace("−", "−") + "\u00a0%"
-        return ("+" if i["value"] and i["value"] > 0 else "") + value
+    if i["value_unit"] == "%":  # a percent change: "−43.8 % change in kg CO2 per PPP $"
+        unit = tr(i.get("measure_unit") or "", lang, "unit")
+        text = ("+" if i["value"] and i["value"] > 0 else "") + value + "\u00a0%"
+        return f"{text} ({unit})" if unit and not unit.startswith("%") else text + unit[1:]
     unit = tr(i["value_unit"], lang, "unit")
     sign = "+" if i["level"] is not None and i["value"] and i["value"] > 0 else ""
     return f"{sign}{value} {unit}".strip()

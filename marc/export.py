@@ -136,7 +136,8 @@ def _describe(spec: dict) -> str:
 
 def used_sources(outcome: Outcome, extra: tuple[str, ...] = ()) -> list[str]:
     """Source ids behind the scores, hazards and context (plus *extra*), in registry order."""
-    ids = set(outcome.results.indicators["source"].dropna().astype(str)) | set(extra)
+    ids = {part.strip() for text in outcome.results.indicators["source"].dropna().astype(str).unique()
+           for part in text.split(";")} | set(extra)  # a derived indicator lists its sources "a; b"
     if outcome.panel is not None:
         p = outcome.panel
         ids |= set(p.loc[p["variable"].str.startswith(CONTEXT_DATASETS), "source"].astype(str))
@@ -193,10 +194,8 @@ def hazards_table(outcome: Outcome, year: int | None = None) -> pd.DataFrame | N
 
 def cite_as(outcome: Outcome, year: int | None = None) -> str:
     """The footer of every brief and export: version, edition, framework and data lock."""
-    from marc.brief import lock_digest
-
     return (f"cite as: MARC v{marc_version()}, edition {edition(outcome, year)}, framework {outcome.framework.digest}, "
-            f"data lock {lock_digest() or 'unknown'}")
+            f"data lock {_lock() or 'unknown'}")
 
 
 SHEETS = {"README": "this sheet: what each sheet holds, the framework, the edition, licences and units",
@@ -298,24 +297,29 @@ def metric_values(outcome: Outcome, year: int | None, metric: str) -> pd.Series:
                            + (" or a hazard layer id" if hz is not None else ""))
 
 
-def metric_label(outcome: Outcome, metric: str) -> str:
+def metric_label(outcome: Outcome, metric: str, lang: str = "en") -> str:
+    from marc.framework import name_in
+    from marc.i18n import t, tr
+
     fw = outcome.framework
     if metric == fw.index.id:
-        return fw.index.name
+        return name_in(fw.index.name, lang)
     if metric in fw.components:
-        return fw.components[metric].name
+        return name_in(fw.components[metric].name, lang)
     if outcome.hazards is not None:
         for layer in outcome.hazards.layers:
             if layer.id == metric:
-                return layer.label
-    return {"exposure": "Hazard exposure", "priority": "Climate-security priority"}.get(metric, metric)
+                return tr(layer.label, lang, "hazard")
+    return t(f"metric_{metric}", lang) if metric in ("exposure", "priority") else metric
 
 
-def map_chart(outcome: Outcome, year: int | None = None, metric: str = "readiness", width: int = 900):
-    """An Altair world map of *metric* on a grey base (no data stays grey), built from GeoJSON features."""
+def map_chart(outcome: Outcome, year: int | None = None, metric: str = "readiness", width: int = 900, lang: str = "en"):
+    """An Altair world map of *metric* on a grey base (no data stays grey), built from GeoJSON features;
+    titles and legend in *lang*, sources named by publisher, with the cite-as line."""
     import altair as alt
 
     from marc import boundaries, sources
+    from marc.i18n import t
 
     y = edition(outcome, year)
     values = metric_values(outcome, y, metric)
@@ -325,11 +329,14 @@ def map_chart(outcome: Outcome, year: int | None = None, metric: str = "readines
         v = values.get(f["properties"]["unit"])
         props = {**f["properties"], "value": None if v is None or pd.isna(v) else round(float(v), 1)}
         features.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
-    label = metric_label(outcome, metric)
-    ids = used_sources(outcome, ("natural_earth",))
-    subtitle = [f"Edition {y}. {framework_label(outcome)}. Grey: no score published.",
-                *textwrap.wrap("Sources: " + ", ".join(ids) + ". Boundaries: Natural Earth (no endorsement of any "
-                               "border). Licences and citations: the XLSX export's sources sheet.", 130)]
+    label = metric_label(outcome, metric, lang)
+    publishers = list(dict.fromkeys(sources_table(used_sources(outcome, ("natural_earth",)))["publisher"]))
+    framework = (t("framework_default", lang, digest=outcome.framework.digest) if is_default(outcome) else
+                 t("framework_custom", lang, digest=outcome.framework.digest, default=default_digest() or "?"))
+    subtitle = [t("map_subtitle", lang, year=y, framework=framework),
+                *textwrap.wrap(t("map_sources", lang, sources="; ".join(publishers)), 150),
+                t("cite_as", lang, version=marc_version(), edition=y, framework=outcome.framework.digest,
+                  lock=_lock() or t("unknown", lang))]
     base = alt.Chart(alt.Data(values=features)).mark_geoshape(fill="#d9d9d9", stroke="white", strokeWidth=0.3)
     readiness_like = metric == outcome.results.index_id or metric in outcome.framework.components
     scheme = "blues" if readiness_like else "orangered"  # darker = more ready / more exposed
@@ -338,7 +345,7 @@ def map_chart(outcome: Outcome, year: int | None = None, metric: str = "readines
              .encode(color=alt.Color("properties.value:Q", title=f"{label} (0–100)",
                                      scale=alt.Scale(domain=[0, 100], scheme=scheme, type="quantize", nice=False),
                                      legend=alt.Legend(orient="bottom-left")),
-                     tooltip=[alt.Tooltip("properties.name:N", title="Country"),
+                     tooltip=[alt.Tooltip("properties.name:N", title=t("col_country", lang)),
                               alt.Tooltip("properties.value:Q", title=label, format=".1f")]))
     return ((base + layer).project("equalEarth")
             .properties(width=width, height=int(width * 0.5),
@@ -346,15 +353,22 @@ def map_chart(outcome: Outcome, year: int | None = None, metric: str = "readines
             .configure_view(stroke=None))
 
 
-def map_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: str = "readiness") -> bytes:
+def _lock() -> str | None:
+    from marc.release import data_lock_digest
+
+    return data_lock_digest()
+
+
+def map_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: str = "readiness", lang: str = "en") -> bytes:
     """The map as PNG, SVG (vl-convert, offline) or self-contained HTML (JavaScript inlined)."""
     import vl_convert as vlc
 
-    chart = map_chart(outcome, year, metric)
+    chart = map_chart(outcome, year, metric, lang=lang)
+    locale = "fr-FR" if lang == "fr" else "en-US"
     if fmt == "png":
-        return vlc.vegalite_to_png(chart.to_json(), scale=2)
+        return vlc.vegalite_to_png(chart.to_json(), scale=2, format_locale=locale)
     if fmt == "svg":
-        return vlc.vegalite_to_svg(chart.to_json()).encode("utf-8")
+        return vlc.vegalite_to_svg(chart.to_json(), format_locale=locale).encode("utf-8")
     if fmt == "html":
         buf = io.StringIO()
         chart.save(buf, format="html", inline=True)
@@ -363,7 +377,7 @@ def map_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: str =
 
 
 def export_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: str = "readiness",
-                 tidy: bool = False, raw: bool = False) -> bytes:
+                 tidy: bool = False, raw: bool = False, lang: str = "en") -> bytes:
     """Any export format as bytes (what the app's download buttons serve)."""
     fmt = fmt.lower()
     if fmt == "csv":
@@ -375,14 +389,14 @@ def export_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: st
 
         return export_gis.geojson_bytes(outcome, year) if fmt == "geojson" else export_gis.gpkg_bytes(outcome, year)
     if fmt in ("png", "svg", "html"):
-        return map_bytes(outcome, fmt, year, metric)
+        return map_bytes(outcome, fmt, year, metric, lang)
     raise MarcError.single("--format", "bad-format", f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
 def export(outcome: Outcome, fmt: str, out: Path, year: int | None = None, metric: str = "readiness",
-           tidy: bool = False, raw: bool = False) -> Path:
+           tidy: bool = False, raw: bool = False, lang: str = "en") -> Path:
     """Write one export atomically (the file it replaces is backed up); a CSV gets a ``datapackage.json`` beside it."""
-    data = export_bytes(outcome, fmt, year, metric, tidy, raw)
+    data = export_bytes(outcome, fmt, year, metric, tidy, raw, lang)
     write_bytes(Path(out), data)
     if fmt.lower() == "csv":
         table = indicators_table(outcome, year) if tidy else scores_table(outcome, year)

@@ -386,3 +386,21 @@ def test_expert_status_is_shown():
     item = {"kind": "expert", "status": "baseline", "imputed": False}
     assert bt.status_text(item, "en") == "unreviewed desk coding"
     assert bt.status_text({**item, "status": "disputed"}, "fr") == "contesté"
+
+
+def test_a_bad_bilingual_name_is_a_located_error(tmp_path):
+    from builders import write_framework
+
+    from marc.loader import load_framework
+
+    fw = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]})
+    text = (fw / "p.yaml").read_text().replace("  name: p\n", "  name: {en: P, de: Q}\n")
+    (fw / "p.yaml").write_text(text)
+    with pytest.raises(MarcError) as err:
+        load_framework(fw)
+    problem = err.value.problems[0]
+    assert problem.code == "bad-name" and "unknown language de" in problem.message and problem.line == 3
+    (fw / "p.yaml").write_text(text.replace("{en: P, de: Q}", "{en: P, fr: Q}"))
+    from marc.framework import name_in
+
+    assert name_in(load_framework(fw).components["p"].name, "fr") == "Q"

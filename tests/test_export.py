@@ -148,3 +148,9 @@ def test_png_map_is_not_blank_and_svg_html_are_complete(outcome):
     html = export.export_bytes(outcome, "html").decode()
     assert "vega" in html and "cdn.jsdelivr" not in html and "<script src=" not in html
     assert outcome.framework.digest in html
+
+
+def test_french_map_titles_and_no_internal_ids(outcome):
+    svg = export.export_bytes(outcome, "svg", metric="exposure", lang="fr").decode()
+    assert "Exposition aux aléas" in svg and "Citer : MARC v" in svg and "Frontières" in svg
+    assert "gdis_subset_MODIFIED" not in svg and "Hazard exposure" not in svg

@@ -30,6 +30,7 @@ def export_cmd(fmt: str = typer.Option(..., "--format", "-f", help="csv | xlsx |
                tidy: bool = typer.Option(False, help="CSV: the tidy indicator table (with provenance) instead of scores."),
                raw_csv: bool = typer.Option(False, "--raw-csv", help="CSV: write text cells unescaped (machine use); by "
                                                                       "default text starting with = + - @ is quoted."),
+               lang: str = typer.Option("en", "--lang", help="Maps: en | fr (titles, legend, number format)."),
                uncertainty: int = typer.Option(0, "--uncertainty", help="Tables: add 5–95% rank intervals from N Monte Carlo "
                                                                         "replications (e.g. 1000); 0 = off."),
                framework: Optional[Path] = typer.Option(None, help="Framework folder (default: indicators/)."),
@@ -40,10 +41,14 @@ def export_cmd(fmt: str = typer.Option(..., "--format", "-f", help="csv | xlsx |
     fmt = fmt.lower()
     if fmt not in export.FORMATS:
         raise MarcError.single("--format", "bad-format", f"unknown format {fmt!r}; use one of {', '.join(export.FORMATS)}")
+    from marc.i18n import check_lang
+
+    check_lang(lang.lower())
+    lang = lang.lower()
     outcome = _outcome(framework, year, mirror)
     if uncertainty:
         outcome.add_uncertainty(n=uncertainty)
-    path = export.export(outcome, fmt, out, year=year, metric=metric, tidy=tidy, raw=raw_csv)
+    path = export.export(outcome, fmt, out, year=year, metric=metric, tidy=tidy, raw=raw_csv, lang=lang)
     console.print(f"Wrote {path} ({path.stat().st_size:,} bytes; edition {export.edition(outcome, year)}; "
                   f"{export.framework_label(outcome)}).", markup=False)
 
