@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from marc import brief_text as bt
 from marc.brief import num
-from marc.i18n import t, tr
+from marc.i18n import t, tn, tr
 
 
 @dataclass
@@ -69,7 +69,8 @@ def _headline(f: dict, lang: str) -> list[Block]:
         notes.append(t("interval_missing", lang, command=f["meta"]["uncertainty_command"]))
     notes.append(t("coverage_intended_note" if intended else "coverage_present_note", lang))
     if head.get("security_total") is not None:
-        notes.append(t("security_note", lang, k=num(head["security_observed"], lang), n=num(head["security_total"], lang)))
+        notes.append(tn("security_note", head["security_observed"], lang, k=num(head["security_observed"], lang),
+                        n=num(head["security_total"], lang)))
     out.append(Block("note", " ".join(notes)))
     return out
 

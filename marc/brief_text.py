@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from marc.brief import num
-from marc.i18n import country_name, t, tr
+from marc.i18n import country_name, t, tn, tr
 
 
 def country(f: dict, lang: str, unit: str | None = None) -> str:
@@ -85,7 +85,8 @@ def security_text(item: dict, lang: str) -> str:
     """Security-sector coverage in words ("1 of 8 indicators"), or "–" where the results do not carry it."""
     if item.get("security_total") is None:
         return "–"
-    return t("security_of", lang, k=num(item["security_observed"], lang), n=num(item["security_total"], lang))
+    return tn("security_of", item["security_observed"], lang, k=num(item["security_observed"], lang),
+              n=num(item["security_total"], lang))
 
 
 def period(p: list[int] | None) -> str:

@@ -229,6 +229,21 @@ def _readme(outcome: Outcome, y: int, src: pd.DataFrame, sheets: list[str]) -> p
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
+def _unit_rows(frames: dict[str, pd.DataFrame], index_ids: set[str]) -> pd.DataFrame:
+    """README: the unit of every column that has one (``ind:*`` columns share one row)."""
+    from marc.datapackage import column_unit
+
+    rows, seen = [], set()
+    for sheet, frame in frames.items():
+        for col in map(str, frame.columns):
+            key = "ind:*" if col.startswith("ind:") else col
+            unit = column_unit(col, index_ids)
+            if unit and (sheet, key) not in seen:
+                seen.add((sheet, key))
+                rows.append((f"unit: {sheet}.{key}", unit))
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
 def _formats(book, sheet, frame: pd.DataFrame, index_ids: set[str]) -> None:
     """Display formats per column: scores 0.0, shares 0%, ranks and years 0, raw values 0.00##."""
     one, pct, whole, raw = (book.add_format({"num_format": f}) for f in ("0.0", "0%", "0", "#,##0.00##"))
@@ -258,7 +273,7 @@ def xlsx_bytes(outcome: Outcome, year: int | None = None) -> bytes:
         book = xl.book
         bold, red = book.add_format({"bold": True}), book.add_format({"font_color": "#B00020", "bold": True})
         wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        readme = _readme(outcome, y, src, names)
+        readme = pd.concat([_readme(outcome, y, src, names), _unit_rows(frames, index_ids)], ignore_index=True)
         readme.to_excel(xl, sheet_name="README", index=False)
         xl.sheets["README"].set_column(0, 0, 22, bold)
         xl.sheets["README"].set_column(1, 1, 110, wrap)

@@ -90,6 +90,16 @@ def t(key: str, lang: str = "en", **kw: Any) -> str:
     return text.format(**kw) if kw else text
 
 
+def tn(key: str, count: int, lang: str = "en", **kw: Any) -> str:
+    """The plural form of *key* for *count* under CLDR rules (``key.one`` or ``key.other``; French
+    treats 0 and 1 as singular)."""
+    from babel import Locale
+
+    form = Locale.parse(check_lang(lang)).plural_form(abs(int(count)))
+    name = f"{key}.{form}" if f"{key}.{form}" in keys(lang) else f"{key}.other"
+    return t(name, lang, **kw)
+
+
 def tr(text: str | None, lang: str = "en", context: str = "term") -> str:
     """A data term (unit, region, income group, hazard, method word) in *lang*; unknown terms stay as given."""
     if text is None:

@@ -65,6 +65,8 @@ def test_xlsx_has_a_readme_formats_and_provenance_method_and_licences(outcome):
     assert "non-open terms" in readme["licence"] and "0-100" in readme["units"]
     assert readme["cite as"].startswith("cite as: MARC v") and f"framework {outcome.framework.digest}" in readme["cite as"]
     assert {"sheet: scores", "sheet: hazards", "sheet: sources"} <= set(readme)
+    assert readme["unit: scores.coverage"] == "share 0-1" and "0-100" in readme["unit: scores.ind:*"]
+    assert readme["unit: indicators.raw_value"].startswith("see the measure_unit column")
     ws = book["scores"]
     header = [c.value for c in ws[1]]
     cell = ws.cell(row=2, column=header.index("readiness") + 1)
