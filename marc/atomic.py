@@ -56,6 +56,19 @@ def backup(path: Path, keep: int = 10) -> Path | None:
     return target
 
 
+def current_umask() -> int:
+    """The process umask (read without changing it where /proc allows; else set and restored at once)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_bytes(path: Path | str, data: bytes, *, keep_backup: bool = True) -> Path | None:
     """Write *data* to *path* atomically; back up the file it replaces. Returns the backup path."""
     path = Path(path)
@@ -69,6 +82,8 @@ def write_bytes(path: Path | str, data: bytes, *, keep_backup: bool = True) -> P
             os.fsync(fh.fileno())
         if path.exists():
             shutil.copymode(path, tmp)
+        else:  # mkstemp creates 0600: give a new file the mode the user's umask asks for (e.g. group-readable)
+            os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

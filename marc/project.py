@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.atomic import write_bytes
 from marc.engine import Results, score
 from marc.errors import MarcError
 from marc.loader import Framework, load_framework
@@ -253,18 +252,8 @@ def inherit_national(panel: pd.DataFrame, countries: pd.DataFrame | None, units_
 
 
 def write_table(table: pd.DataFrame, out: Path) -> None:
-    """Write CSV, XLSX or Parquet atomically (the format chosen by extension)."""
-    import io
+    """Write CSV, XLSX or Parquet atomically (the format chosen by extension); spreadsheet-safe
+    (text cells escaped in CSV, never formulas in XLSX; see :func:`marc.export.write_table`)."""
+    from marc.export import write_table as write_safe
 
-    suffix = Path(out).suffix.lower()
-    buf = io.BytesIO()
-    if suffix == ".csv":
-        buf.write(table.to_csv(index=False).encode("utf-8"))
-    elif suffix == ".parquet":
-        table.to_parquet(buf, index=False)
-    elif suffix == ".xlsx":
-        with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
-            table.to_excel(xl, sheet_name="scores", index=False)
-    else:
-        raise MarcError.single(out, "bad-extension", "use .csv, .xlsx or .parquet")
-    write_bytes(out, buf.getvalue())
+    write_safe(table, Path(out))

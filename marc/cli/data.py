@@ -67,7 +67,9 @@ def report(
     for note in result.notes:
         console.print(f"note: {note}", markup=False)
     if out:
-        write_text(out, frame.to_csv(index=False))
+        from marc import spreadsheet
+
+        write_text(out, spreadsheet.csv_bytes(frame).decode("utf-8"))  # text cells escaped (no formulas)
         console.print(f"Wrote {out}")
 
 

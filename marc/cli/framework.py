@@ -74,7 +74,9 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
               no_hazards: bool = typer.Option(False, "--no-hazards", help="Skip exposure and priority."),
               uncertainty: int = typer.Option(0, "--uncertainty", help="Add 5–95% rank and score intervals from N Monte "
                                                                        "Carlo replications (e.g. 1000); 0 = off."),
-              seed: Optional[int] = typer.Option(None, help="--uncertainty: random seed (default: the framework's).")) -> None:
+              seed: Optional[int] = typer.Option(None, help="--uncertainty: random seed (default: the framework's)."),
+              raw_csv: bool = typer.Option(False, "--raw-csv", help="CSV: write text cells unescaped (machine use); by "
+                                                                     "default text starting with = + - @ is quoted.")) -> None:
     """Score the framework and write the results (wide view by default, or --tidy).
 
     With --units, each subunit inherits its country's indicators (flagged inherited) and gets its own
@@ -95,7 +97,9 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
     if units_gdf is not None:
         console.print("Subnational view: national readiness (inherited) against subnational exposure.", markup=False)
     table = outcome.tidy() if tidy else outcome.table()
-    project.write_table(table, out)
+    from marc.export import write_table
+
+    write_table(table, out, raw=raw_csv, outcome=outcome)
     latest = outcome.years[-1]
     published = outcome.published_count(latest)
     fw = outcome.framework

@@ -79,7 +79,9 @@ def build(units: Optional[Path] = typer.Option(None, help="Polygon layer of unit
     console.print(table)
     if out:
         if out.suffix.lower() == ".csv":
-            write_bytes(out, df.to_csv(index=False).encode())
+            from marc import spreadsheet
+
+            write_bytes(out, spreadsheet.csv_bytes(df))  # text cells escaped (no formulas)
         else:
             import io
 
