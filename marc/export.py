@@ -198,6 +198,9 @@ def xlsx_bytes(outcome: Outcome, year: int | None = None) -> bytes:
         for r, flag in enumerate(src["licence_flag"], start=1):
             if flag:
                 sheet.write(r, flag_col, flag, red)
+        from marc import explain  # why each score: contributions against the median profile
+
+        explain.write_sheet(xl, outcome, y)
         for name, width in (("scores", 14), ("indicators", 16), ("framework", 22), ("sources", 28)):
             xl.sheets[name].set_column(0, 30, width)
     return buf.getvalue()

@@ -59,7 +59,7 @@ def test_xlsx_has_four_sheets_with_provenance_method_and_licences(outcome):
 
     data = export.export_bytes(outcome, "xlsx")
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    assert book.sheetnames == ["scores", "indicators", "framework", "sources"]
+    assert book.sheetnames == ["scores", "indicators", "framework", "sources", "explain"]
     scores = pd.read_excel(io.BytesIO(data), sheet_name=None)
     assert scores["scores"]["unit"].nunique() == len(outcome.table(outcome.years[-1]))
     assert {"raw_value", "data_year", "source", "variable"} <= set(scores["indicators"].columns)
