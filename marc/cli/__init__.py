@@ -32,6 +32,7 @@ from marc.cli import audit as _audit  # noqa: E402,F401
 from marc.cli import export as _export  # noqa: E402,F401
 from marc.cli import evidence as _evidence  # noqa: E402,F401
 from marc.cli import explain as _explain  # noqa: E402,F401
+from marc.cli import snapshot as _snapshot  # noqa: E402,F401
 
 
 def main() -> None:
