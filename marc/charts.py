@@ -20,20 +20,9 @@ import pandas as pd
 
 from marc.views import FILTERED, NO_DATA, Metric, class_labels
 
-#: five viridis classes, low -> high readiness (colour-blind safe, ordered in lightness)
-READY_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
-#: five magma classes, low -> high exposure
-HAZARD_COLOURS = ["#fcfdbf", "#fc8961", "#b73779", "#51127c", "#000004"]
-MISSING_GREY = "#bdbdbd"
-FILTERED_GREY = "#eeeeee"
-OCEAN = "#ffffff"
-#: 3×3 bivariate palette (Stevens' "pink-blue", colour-blind safe): key "E<e>-G<g>"
-BIVARIATE = {
-    "E1-G1": "#e8e8e8", "E1-G2": "#b5c0da", "E1-G3": "#6c83b5",
-    "E2-G1": "#b8d6be", "E2-G2": "#90b2b3", "E2-G3": "#567994",
-    "E3-G1": "#73ae80", "E3-G2": "#5a9178", "E3-G3": "#2a5a5b",
-}
-SVG = {"embedOptions": {"renderer": "svg"}}
+from marc.palette import (BIVARIATE, FILTERED_GREY, HAZARD_COLOURS, MISSING_GREY, OCEAN,  # noqa: F401 (re-exported)
+                          READY_COLOURS, SVG)
+
 PROJECTION = {"type": "equalEarth"}
 WORLD = "world"
 

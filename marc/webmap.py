@@ -5,7 +5,7 @@ Plain Vega-Lite dictionaries (no Altair on the hot path: building and validating
 Altair costs more than the rest of a rerun).  The spec of a given metric does not depend on the
 edition or the filters, so Streamlit keeps the drawn view and only swaps the ``values`` dataset.
 
-Layers (as in :mod:`marc.charts`, whose colours and classes these share): a grey base of every
+Layers (as in :mod:`marc.charts`; the colours of :mod:`marc.palette`): a grey base of every
 country (missing data shows as missing), the classed values, and small states as dots.  "Not in
 filter" is a distinct pale fill with a dashed outline; "No data" is the solid grey of the base.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from marc.charts import BIVARIATE, FILTERED_GREY, MISSING_GREY, SVG, palette
+from marc.palette import BIVARIATE, FILTERED_GREY, MISSING_GREY, SVG, palette
 from marc.views import FILTERED, NO_DATA, Metric, class_labels
 
 VALUES = "values"
@@ -57,7 +57,7 @@ def _dots(points: list[dict], frame: pd.DataFrame, columns: list[str]) -> pd.Dat
 def choropleth_spec(url: str, metric: Metric, *, intervals: bool = False, width: int = 900, height: int = 480) -> dict[str, Any]:
     """The spec of one metric's map (without its data: see :func:`choropleth_data`)."""
     domain = [*class_labels(), NO_DATA, FILTERED]
-    scale = {"domain": domain, "range": [*palette(metric), MISSING_GREY, FILTERED_GREY]}
+    scale = {"domain": domain, "range": [*palette(metric.kind), MISSING_GREY, FILTERED_GREY]}
     tooltip = [{"field": "name", "type": "nominal", "title": "Country"},
                {"field": "value", "type": "quantitative", "title": metric.label, "format": ".1f"},
                {"field": "rank", "type": "quantitative", "title": "Rank", "format": ".0f"},

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,6 +177,31 @@ def refresh() -> None:
     _scored.clear()
     _prepared.clear()
     _intervals.clear()
+
+
+def link_page(page: str, label: str, query: dict[str, str] | None = None, icon: str | None = None) -> None:
+    """A link to another page of the app (keeps the session); a plain link when the page runs alone
+    (Streamlit's AppTest runs one page without the navigation)."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.page_link(PAGES / page, label=label, icon=icon, query_params=query)
+    except StreamlitAPIException:
+        qs = "&".join(f"{k}={v}" for k, v in (query or {}).items())
+        st.markdown(f"[{label}]({page.removesuffix('.py')}{'?' + qs if qs else ''})")
+
+
+@contextmanager
+def timing(name: str):
+    """Log the wall time of a block to the server's stderr when ``$MARC_APP_TIMING`` is set (bench)."""
+    if not os.environ.get("MARC_APP_TIMING"):
+        yield
+        return
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        print(f"marc-timing {name} {(time.perf_counter() - t) * 1000:.1f} ms", file=sys.stderr, flush=True)
 
 
 def show_error(exc: MarcError) -> None:

@@ -20,7 +20,7 @@ T = {
                "dashed outline = not in the filter. Click a country (or a dot for a small state) to open its profile. "
                "Boundaries: Natural Earth 1:50m, de facto lines; MARC takes no position on any boundary.",
     "after": " after filters", "pick": "Or pick a country", "open": "Open profile",
-    "table": "Table of the map's values (the same data as the map)",
+    "table": "Show the map's values as a table (the same data as the map)",
     "cols": {"name": "Country", "unit": "ISO3", "value": "Value", "rank": "Rank", "data_year": "Data year",
              "cls": "Class", "rank_interval": "Rank interval (5–95%)", "words": "Class", "exposure": "Exposure",
              "gap": "Readiness gap"},
@@ -45,6 +45,11 @@ incomes_all = sorted(countries["income_group"].dropna().unique())
 
 @st.fragment
 def map_view() -> str | None:
+    with state.timing("map_view"):
+        return _map_view()
+
+
+def _map_view() -> str | None:
     title = st.empty()
     c1, c2 = st.columns([2, 3])
     with c1:
@@ -100,7 +105,8 @@ def map_view() -> str | None:
     event = st.vega_lite_chart(webmap.with_data(spec, data), on_select="rerun", key=f"map_chart_{bivariate}",
                                width="stretch")
     st.caption(T["caption"].format(label=metric.label, year=year, shown=shown, after=T["after"] if filtered else ""))
-    with st.expander(T["table"]):
+    state.seed("map_table", "table", kind="bool", fallback=False)
+    if st.toggle(T["table"], key="map_table"):  # drawn only when asked: keeps the map's reruns light
         t = frame[[c for c in columns if c in frame.columns]]
         t = t[t["value"].notna()] if "value" in t.columns else t[t["words"] != views.NO_DATA]
         st.dataframe(t.rename(columns=T["cols"]).sort_values(T["cols"]["name"]), hide_index=True, width="stretch",
