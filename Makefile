@@ -27,7 +27,11 @@ pull: $(STAMP)
 	$(BIN)/marc pull
 	$(BIN)/marc snapshot
 
-app: $(STAMP) pull
+# the app serves at once; the snapshot is built beside it (the first page waits for it, then every
+# later start finds it on disk)
+app: $(STAMP)
+	$(BIN)/marc pull
+	$(BIN)/marc snapshot > data/cache/snapshot.log 2>&1 &
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false \
 	  --server.enableStaticServing true
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -127,15 +129,51 @@ def build(folder: Path, *, panel: pd.DataFrame | None = None, countries: pd.Data
     """Score *folder* on the pulled data and save the snapshot (see the module docstring)."""
     from marc import project
 
-    if panel is None:
-        panel, countries = project.load_data(None, progress=False)
-    snap_key = key(folder, cache_root)
-    outcome = project.compute(Path(folder), years=None, panel=panel, countries=countries, progress=False)
-    features, points = display_geometry()
-    snap = from_outcome(snap_key or "unsaved", outcome, features, points)
-    if snap_key:
-        save(snap, cache_root)
-    return snap
+    lock = _lock(folder, cache_root)
+    write_bytes(lock, str(os.getpid()).encode(), keep_backup=False)  # tells the app a build is under way
+    try:
+        if panel is None:
+            panel, countries = project.load_data(None, progress=False)
+        snap_key = key(folder, cache_root)
+        outcome = project.compute(Path(folder), years=None, panel=panel, countries=countries, progress=False)
+        features, points = display_geometry()
+        snap = from_outcome(snap_key or "unsaved", outcome, features, points)
+        if snap_key:
+            save(snap, cache_root)
+        return snap
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _lock(folder: Path, cache_root: Path | None = None) -> Path:
+    from marc.sources import cache_root as default_root
+
+    name = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:16]
+    return Path(cache_root or default_root()) / SNAPSHOT_DIR / f".building-{name}"
+
+
+def building(folder: Path, cache_root: Path | None = None) -> bool:
+    """True while another process (``marc snapshot``, started by ``make app``) builds *folder*'s snapshot."""
+    lock = _lock(folder, cache_root)
+    try:
+        pid = int(lock.read_text())
+    except (OSError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != os.getpid()
+
+
+def wait(folder: Path, timeout: float = 900.0, **kwargs) -> Snapshot | None:
+    """Wait for a build under way in another process, then load it (None if none came)."""
+    deadline = time.monotonic() + timeout
+    while building(folder, kwargs.get("cache_root")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return load(folder, **kwargs)
 
 
 def _parquet(frame: pd.DataFrame) -> bytes:

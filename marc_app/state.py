@@ -90,6 +90,8 @@ def _scored(folder: str, key: str) -> Scored:
     """From the snapshot on disk when there is one for these files and data (a fraction of a second),
     else scored now and saved as a snapshot for the next start."""
     snap = snapshot.load(Path(folder), panel_loader=_panel)
+    if snap is None and snapshot.building(Path(folder)):  # `make app` is scoring it in the background
+        snap = snapshot.wait(Path(folder), panel_loader=_panel)
     if snap is None:
         panel, countries = base_data()
         outcome = project.compute(Path(folder), years=None, panel=panel, countries=countries, progress=False)
