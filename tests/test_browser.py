@@ -196,12 +196,11 @@ def test_conflict_affected_profile_shows_its_flag(server, page):
     url, fw = server
     from marc import snapshot
 
-    t = snapshot.load(fw).table
-    latest = snapshot.load(fw).latest
-    row = t[(t["unit"] == "MLI") & (t["year"] == latest)].iloc[0]
+    open_page(page, url, "country?country=MLI")  # (the app saves its snapshot when it scores)
+    snap = snapshot.load(fw)
+    row = snap.table[(snap.table["unit"] == "MLI") & (snap.table["year"] == snap.latest)].iloc[0]
     assert bool(row["conflict_affected"])  # the data say so: the profile must too
-    open_page(page, url, "country?country=MLI")
-    context = page.get_by_text(re.compile(r"^Context:")).first
+    context = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Context:").first
     assert "Conflict-affected" in context.inner_text()
     page.get_by_text("Every context flag, with its data year").click()
     grid = page.locator('[data-testid="stDataFrame"]').first
@@ -227,7 +226,7 @@ def test_shared_url_reopens_the_same_view(server, browser, page):
         other.locator("h1").first.wait_for(timeout=300_000)
         B.settle(other)
         assert "Adaptation map" in other.locator("h1").first.inner_text()
-        assert other.locator('[data-testid="stSlider"]').first.inner_text().strip().endswith(year)
+        assert year in other.locator('[data-testid="stSlider"]').first.inner_text().split()[1:2]  # the thumb's value
         assert B.map_fills(other)[1] == B.map_fills(page)[1]  # the same colours on the same countries
         other.goto(f"{url}/country?country=FJI&year={year}&ref=region")
         other.locator("h1").first.wait_for(timeout=300_000)
