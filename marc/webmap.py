@@ -124,15 +124,15 @@ def bivariate_spec(url: str, *, width: int = 900, height: int = 480) -> dict[str
                                  "tooltip": [{"field": "name", "type": "nominal", "title": "Country"}]}}
     world = {"width": width, "height": height, "projection": PROJECTION, "layer": [_base(url), layer, dots_missing, dots]}
     grid = [{"key": k, "exposure": f"{LEVELS[int(k[1]) - 1]}", "gap": f"{LEVELS[int(k[4]) - 1]}"} for k in keys]
-    legend = {"data": {"values": grid}, "width": 150, "height": 150,
+    legend = {"data": {"values": grid}, "width": 210, "height": 120, "title": {"text": "Priority class", "anchor": "start"},
               "layer": [{"mark": "rect", "encoding": {
-                  "x": {"field": "exposure", "type": "ordinal", "sort": list(LEVELS), "title": "Exposure →",
+                  "x": {"field": "exposure", "type": "ordinal", "sort": list(LEVELS), "title": "Hazard exposure →",
                         "axis": {"labelAngle": 0}},
                   "y": {"field": "gap", "type": "ordinal", "sort": list(LEVELS[::-1]), "title": "Readiness gap →"},
                   "color": {"field": "key", "type": "nominal", "scale": {"domain": keys, "range": list(BIVARIATE.values())},
                             "legend": None},
                   "tooltip": [{"field": "exposure", "title": "Exposure"}, {"field": "gap", "title": "Readiness gap"}]}}]}
-    return {"hconcat": [world, legend], "usermeta": SVG, "config": {"view": {"stroke": None}}}
+    return {"vconcat": [world, legend], "usermeta": SVG, "config": {"view": {"stroke": None}}}
 
 
 def bivariate_words(key: object) -> str:

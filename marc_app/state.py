@@ -44,9 +44,19 @@ def framework_dir() -> Path:
     return Path(env).resolve() if env else project.default_framework_dir().resolve()
 
 
+_FINGERPRINTS: dict[tuple, str] = {}
+
+
 def fingerprint(folder: Path) -> str:
-    """Hash of every file that changes a score: the YAML files and the expert and custom CSVs."""
-    return snapshot.fingerprint(folder)
+    """Hash of every file that changes a score: the YAML files and the expert and custom CSVs (hashed
+    again only when a file's size or modification time changed; called several times per rerun)."""
+    files = sorted([*folder.glob("*.yaml"), *folder.glob("expert/*.csv"), *folder.glob("custom/*.csv")])
+    stats = (str(folder), *((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    if stats not in _FINGERPRINTS:
+        if len(_FINGERPRINTS) > 64:
+            _FINGERPRINTS.clear()
+        _FINGERPRINTS[stats] = snapshot.fingerprint(folder)
+    return _FINGERPRINTS[stats]
 
 
 @st.cache_resource(show_spinner="Loading the data panel…")

@@ -273,3 +273,23 @@ def test_editor_error_shown_at_its_line(server, page):
     assert page.get_by_text(f"adaptation.yaml:{target}:").count() >= 1  # relative path, located
     assert "arithmeticx" not in (fw / "adaptation.yaml").read_text()
     page.screenshot(path=str(ART / "framework_editor_error.png"))
+
+
+def test_keyboard_only_path_from_map_to_profile(server, page):
+    """Tab to the country picker under the map, type a name, Enter, Tab to the button, Enter."""
+    url, _ = server
+    open_page(page, url)
+    B.wait_map(page)
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Or pick a country").locator("input").first
+    box.focus()
+    page.keyboard.type("Chad")
+    page.keyboard.press("Enter")
+    B.settle(page)
+    for _ in range(6):  # the next focusable element is the form's button
+        page.keyboard.press("Tab")
+        if "Open profile" in (page.evaluate("() => document.activeElement && document.activeElement.innerText") or ""):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/country\?country=TCD"), timeout=60_000)
+    B.settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "Chad"

@@ -96,7 +96,7 @@ def why() -> None:
     st.markdown(f"**{e.sentence()}**")
     st.caption(T["why_caption"])
     left, right = st.columns([5, 3])
-    left.altair_chart(charts.contribution_bars(e.indicators, pillar_names), width="stretch")
+    left.altair_chart(charts.contribution_bars(e.indicators, pillar_names), width="stretch", alt=e.sentence())
     comps = e.components[e.components["role"] != "sub_pillar"][["name", "score", "reference", "contribution"]]
     right.markdown(f"**{T['pillar_contrib']}**")
     right.dataframe(comps.rename(columns={"name": T["cols"]["pillar"], "score": T["cols"]["score"],

@@ -44,12 +44,12 @@ incomes_all = sorted(countries["income_group"].dropna().unique())
 
 
 @st.fragment
-def map_view() -> str | None:
+def map_view() -> None:
     with state.timing("map_view"):
-        return _map_view()
+        _map_view()
 
 
-def _map_view() -> str | None:
+def _map_view() -> None:
     title = st.empty()
     c1, c2 = st.columns([2, 3])
     with c1:
@@ -102,9 +102,10 @@ def _map_view() -> str | None:
         shown = int(frame["value"].notna().sum())
         columns = ["name", "unit", "value", "rank", "rank_interval", "data_year", "cls"]
     spec = _spec(url, col, metric.label, metric.kind, bivariate, not bivariate and col == s.outcome.results.index_id)
+    caption = T["caption"].format(label=metric.label, year=year, shown=shown, after=T["after"] if filtered else "")
     event = st.vega_lite_chart(webmap.with_data(spec, data), on_select="rerun", key=f"map_chart_{bivariate}",
-                               width="stretch")
-    st.caption(T["caption"].format(label=metric.label, year=year, shown=shown, after=T["after"] if filtered else ""))
+                               width="stretch", alt=caption)
+    st.caption(caption)
     state.seed("map_table", "table", kind="bool", fallback=False)
     if st.toggle(T["table"], key="map_table"):  # drawn only when asked: keeps the map's reruns light
         t = frame[[c for c in columns if c in frame.columns]]
@@ -115,17 +116,14 @@ def _map_view() -> str | None:
                                     T["cols"]["data_year"]: st.column_config.NumberColumn(format="%d"),
                                     T["cols"]["exposure"]: st.column_config.NumberColumn(format="%.1f"),
                                     T["cols"]["gap"]: st.column_config.NumberColumn(format="%.1f")})
-    for name in ("pick", "pick_small"):
+    for name in ("pick", "pick_small"):  # a click on a country or a dot opens its profile
         sel = (event.selection or {}).get(name) if event else None
         if sel and sel[0].get("unit"):
-            return str(sel[0]["unit"])
-    return None
+            st.session_state["country"] = str(sel[0]["unit"])
+            st.switch_page(state.PAGES / "country.py", query_params={"country": str(sel[0]["unit"])})
 
 
-picked = map_view()
-if picked:
-    st.session_state["country"] = picked
-    st.switch_page(state.PAGES / "country.py", query_params={"country": picked})
+map_view()
 
 with st.form("open_country", border=False):
     c1, c2 = st.columns([3, 1])
