@@ -34,7 +34,7 @@ T = {
     "moved": "Edited framework {how}: **{moved}** countries change rank in {year}. Biggest movers:",
     "last_good": "Preview of the last valid edit is kept until the YAML is fixed.",
     "save": "Save", "saved": "Saved {files} (backup kept in .backups/).", "reload": "Discard edits and reload from disk",
-    "variables": "Panel variables (search)", "search": "Search variable, dataset or source",
+    "variables": "Show the panel's variables (searchable)", "search": "Search variable, dataset or source",
     "variables_caption": "{n} of {total} variables. Use them as `source:` or in an `expression:` as [dataset/code].",
     "custom": "Custom indicator CSV",
     "custom_help": "Columns `unit, year, value` (ISO3 codes, UTF-8, at most 5 MB). Saved as `custom/<name>.csv`; "
@@ -196,7 +196,7 @@ if c2.button(T["reload"], key="fw_reload"):
     state.refresh()
     st.rerun()
 
-with st.expander(T["variables"]):
+if st.toggle(T["variables"], key="fw_variables"):  # drawn only when asked (keeps slider reruns light)
     table = variable_table(s.key)
     q = st.text_input(T["search"], key="fw_var_search")
     shown = table
