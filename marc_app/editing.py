@@ -114,8 +114,11 @@ def weights_only(saved: Framework, loaded: dict[str, str], edits: dict[str, str]
         if set_weights(loaded[name], {w.path: w.value for w in found}, name) != text:
             return None
         new |= {w.id: w.value for w in found}
-    if not new:
-        return saved
+    return with_weights(saved, new) if new else saved
+
+
+def with_weights(saved: Framework, new: dict[str, float]) -> Framework:
+    """The saved framework with some weights replaced (indicator, pillar or sub-pillar id -> weight)."""
     indicators = [i.model_copy(update={"weight": new[i.id]}) if i.id in new else i for i in saved.indicators]
     components = {k: c.model_copy(update={"weight": new[k]}) if k in new else c for k, c in saved.components.items()}
     return replace(saved, indicators=indicators, components=components)

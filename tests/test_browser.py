@@ -227,7 +227,7 @@ def test_shared_url_reopens_the_same_view(server, browser, page):
         B.settle(other)
         assert "Adaptation map" in other.locator("h1").first.inner_text()
         assert year in other.locator('[data-testid="stSlider"]').first.inner_text().split()[1:2]  # the thumb's value
-        assert B.map_fills(other)[1] == B.map_fills(page)[1]  # the same colours on the same countries
+        assert B.wait_map(other)[1] == B.wait_map(page)[1]  # the same colours on the same countries
         other.goto(f"{url}/country?country=FJI&year={year}&ref=region")
         other.locator("h1").first.wait_for(timeout=300_000)
         B.settle(other)

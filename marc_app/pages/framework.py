@@ -77,8 +77,22 @@ if ss.get("fw_key") != s.key:  # first visit, or the files changed on disk (save
     ss["fw_version"] = ss.get("fw_version", 0) + 1
     ss["fw_scratch"] = editing.scratch_copy(folder)
     ss.pop("fw_check", None)
+    ss["fw_derived"] = {}
 loaded, edits, version = ss["fw_loaded"], ss["fw_edits"], ss["fw_version"]
 revs = ss.setdefault("fw_revs", {})
+#: file -> (text, {id: weight}) for texts the sliders made from the loaded text (weights-only edits)
+derived = ss.setdefault("fw_derived", {})
+
+
+def parsed_weights(text: str, file: str) -> list[editing.Weight]:
+    """``editing.weights`` memoised on the text (a slider rerun parses each text once)."""
+    memo = ss.setdefault("fw_weights_memo", {})
+    k = (file, hashlib.sha256(text.encode()).hexdigest())
+    if k not in memo:
+        if len(memo) > 32:
+            memo.clear()
+        memo[k] = editing.weights(text, file)
+    return memo[k]
 
 
 def check() -> tuple[object, MarcError | None]:
@@ -88,7 +102,14 @@ def check() -> tuple[object, MarcError | None]:
     memo = ss.get("fw_check")
     if memo and memo[0] == digest:
         return memo[1], memo[2]
-    fw, err = editing.weights_only(saved_fw, loaded, edits), None
+    changed_now = [n for n in edits if edits[n] != loaded.get(n)]
+    if changed_now and all(derived.get(n, (None,))[0] == edits[n] for n in changed_now):  # sliders only
+        new: dict[str, float] = {}
+        for n in changed_now:
+            new |= derived[n][1]
+        fw, err = editing.with_weights(saved_fw, new), None
+    else:
+        fw, err = editing.weights_only(saved_fw, loaded, edits), None
     if fw is None:
         try:
             fw = editing.validate(folder, ss["fw_scratch"], edits, panel)
@@ -104,7 +125,7 @@ name = st.selectbox(T["file"], files, index=default, key="fw_file")
 tab_w, tab_y = st.tabs([T["tab_weights"], T["tab_yaml"]])
 with tab_w:
     try:
-        found = editing.weights(edits[name], name)
+        found = parsed_weights(edits[name], name)
     except MarcError:
         found = []
         st.info(T["fix_yaml"])
@@ -118,10 +139,15 @@ with tab_w:
             st.caption(T["no_evidence"].format(name=expert_ids[w.id]))
             state.link_page("evidence.py", T["evidence_link"].format(name=expert_ids[w.id]), {"indicator": w.id},
                             icon=":material/edit_note:")
-    if found:
+    if found and any(values[w.path] != w.value for w in found):
         new = editing.set_weights(edits[name], values, name)
         if new != edits[name]:
+            from_loaded = edits[name] == loaded[name] or derived.get(name, (None,))[0] == edits[name]
             edits[name] = new
+            if from_loaded:
+                derived[name] = (new, {w.id: float(values[w.path]) for w in found})
+            else:
+                derived.pop(name, None)
             revs[name] = revs.get(name, 0) + 1  # the text box shows the new text
 fw_new, error = check()
 with tab_y:
