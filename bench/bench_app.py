@@ -144,7 +144,7 @@ def main() -> None:
             for kind in ("edition", "metric", "filter"):
                 since = len(log.read_text(errors="replace"))
                 if kind == "filter":
-                    page.get_by_text("Filters", exact=True).first.click()
+                    page.locator('[data-testid="stExpander"] summary').filter(has_text="Filters").first.click()
                     B.settle(page)
                 for k in range(args.rounds):
                     if kind == "edition":
@@ -161,7 +161,7 @@ def main() -> None:
                         opt.click()
                     else:
                         page.evaluate(ARM, PATHS)
-                        page.get_by_text("LDC only", exact=True).first.click()
+                        page.locator('[data-testid="stCheckbox"]').filter(has_text="LDC only").first.click()
                     rows[kind].append(_result(page))
                     B.settle(page)
                 script[kind] = _script_times(log, since)

@@ -29,7 +29,7 @@ from marc.atomic import write_bytes
 from marc.engine import Results
 from marc.project import Outcome
 
-FORMAT = "1"
+FORMAT = "2"
 SNAPSHOT_DIR = "_snapshots"
 TABLES = ("indicators", "components", "countries", "hazard_table", "priority", "context", "table", "data_years",
           "intervals")
@@ -79,9 +79,22 @@ class Snapshot:
     data_years: pd.DataFrame   # unit, year, component, data_year
     latest: int                # the latest complete edition
     intervals: pd.DataFrame    # Monte Carlo rank intervals of the latest edition
-    features: list[dict]       # display geometry (GeoJSON features, compact, clockwise)
+    features: list[dict] | None  # display geometry (GeoJSON features, compact, clockwise); None until needed
     points: list[dict]         # small states: unit, name, lon, lat, area_km2
     geometry_id: str           # hash of the display geometry (names the static file)
+    folder: Path | None = None  # where it was loaded from (the features are read from there on demand)
+
+    def feature_list(self) -> list[dict]:
+        """The display geometry's features (read from disk the first time: ~1 MB of JSON)."""
+        if self.features is None and self.folder is not None:
+            self.features = json.loads((self.folder / "geometry.json").read_text(encoding="utf-8"))["features"]
+        return self.features or []
+
+    @property
+    def hazard_labels(self) -> dict[str, str]:
+        """Layer id -> label of the enabled hazard layers (empty without hazards)."""
+        hz = self.outcome.hazards
+        return {layer.id: layer.label for layer in hz.enabled} if hz is not None else {}
 
 
 class LazyOutcome(Outcome):
@@ -195,8 +208,9 @@ def save(snap: Snapshot, cache_root: Path | None = None) -> Path:
     for name, frame in frames.items():
         if frame is not None:
             write_bytes(folder / f"{name}.parquet", _parquet(frame), keep_backup=False)
-    write_bytes(folder / "geometry.json", json.dumps({"features": snap.features, "points": snap.points},
-                                                     separators=(",", ":")).encode(), keep_backup=False)
+    write_bytes(folder / "geometry.json", json.dumps({"features": snap.feature_list()}, separators=(",", ":")).encode(),
+                keep_backup=False)
+    write_bytes(folder / "points.json", json.dumps(snap.points, separators=(",", ":")).encode(), keep_backup=False)
     meta = {"format": FORMAT, "framework": str(o.framework.root), "years": [int(y) for y in o.years],
             "latest": snap.latest, "index_id": o.results.index_id, "digest": o.results.framework_digest,
             "geometry_id": snap.geometry_id, "tables": sorted(frames), "extra": sorted(o.extra)}
@@ -223,7 +237,7 @@ def load(folder: Path, *, cache_root: Path | None = None, panel_loader: Callable
     try:
         meta = json.loads((where / "meta.json").read_text(encoding="utf-8"))
         frames = {p.stem: pd.read_parquet(p) for p in where.glob("*.parquet")}
-        geometry = json.loads((where / "geometry.json").read_text(encoding="utf-8"))
+        points = json.loads((where / "points.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if meta.get("format") != FORMAT:
@@ -243,5 +257,5 @@ def load(folder: Path, *, cache_root: Path | None = None, panel_loader: Callable
                           context=frames.get("context"), extra={k: frames[f"extra_{k}"] for k in meta["extra"]})
     outcome.loader = panel_loader or _cached_panel
     return Snapshot(key=snap_key, outcome=outcome, table=frames["table"], data_years=frames["data_years"],
-                    latest=int(meta["latest"]), intervals=frames["intervals"], features=geometry["features"],
-                    points=geometry["points"], geometry_id=meta["geometry_id"])
+                    latest=int(meta["latest"]), intervals=frames["intervals"], features=None, points=points,
+                    geometry_id=meta["geometry_id"], folder=where)

@@ -111,7 +111,7 @@ def _scored(folder: str, key: str) -> Scored:
         if snap_key:
             snapshot.save(snap)
     outcome = snap.outcome
-    labels = views.hazard_labels(Path(folder))
+    labels = snap.hazard_labels
     return Scored(folder=Path(folder), key=key, outcome=outcome, table=snap.table, data_years=snap.data_years,
                   metrics=views.metrics(outcome.framework, snap.table, labels), hazard_labels=labels,
                   latest=snap.latest, snap=snap)
@@ -120,7 +120,12 @@ def _scored(folder: str, key: str) -> Scored:
 def geometry() -> tuple[list[dict], list[dict]]:
     """Display geometry (features, small-state points) of the saved framework's snapshot."""
     snap = scored().snap
-    return snap.features, snap.points
+    return snap.feature_list(), snap.points
+
+
+def small_states() -> list[dict]:
+    """The small states drawn as dots (unit, name, lon, lat, area_km2)."""
+    return scored().snap.points
 
 
 def geometry_url() -> str:
@@ -132,7 +137,7 @@ def geometry_url() -> str:
     if not path.exists():
         from marc.atomic import write_bytes
 
-        write_bytes(path, json.dumps({"features": snap.features}, separators=(",", ":")).encode(), keep_backup=False)
+        write_bytes(path, json.dumps({"features": snap.feature_list()}, separators=(",", ":")).encode(), keep_backup=False)
     return f"app/static/{name}"
 
 

@@ -86,7 +86,7 @@ def _map_view() -> None:
         bivariate = st.toggle(T["bivariate"], key="map_bivariate")
         state.set_param("bivariate", "1" if bivariate else "0", "1")
     url = state.geometry_url()
-    _, points = state.geometry()
+    points = state.small_states()
     if bivariate:
         frame = views.priority_frame(s.table, year)
         if keep is not None:
