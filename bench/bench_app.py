@@ -109,6 +109,57 @@ def _script_times(log: Path, since: int) -> list[float]:
     return [float(x) for x in re.findall(r"marc-timing map_view ([0-9.]+) ms", text)]
 
 
+#: the machine's floor: the smallest Streamlit page with a slider and a 5-bar Vega chart
+FLOOR_APP = """
+import streamlit as st
+year = st.select_slider("Edition", options=list(range(2010, 2027)), value=2020)
+data = [{"k": str(i), "v": (year * (i + 3)) % 17} for i in range(5)]
+spec = {"mark": "bar", "encoding": {"x": {"field": "k", "type": "nominal"}, "y": {"field": "v", "type": "quantitative"},
+        "color": {"field": "v", "type": "quantitative"}}, "usermeta": {"embedOptions": {"renderer": "svg"}}}
+st.vega_lite_chart({**spec, "data": {"values": data}}, width=400, key="floor")
+"""
+
+
+def floor(p, rounds: int) -> list[dict]:
+    """Input-to-paint on the smallest Streamlit page (same browser, same clocks)."""
+    import subprocess
+
+    tmp = Path(tempfile.mkdtemp(prefix="marc-floor-"))
+    (tmp / "floor.py").write_text(FLOOR_APP)
+    port = B.free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(tmp / "floor.py"), "--server.port", str(port),
+                             "--server.address", "127.0.0.1", "--server.headless", "true",
+                             "--browser.gatherUsageStats", "false"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        browser = B.launch(p)
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
+        page.add_init_script(INIT)
+        page.goto(f"http://127.0.0.1:{port}")
+        page.locator('[data-testid="stVegaLiteChart"] svg g.mark-rect path').first.wait_for(timeout=60_000)
+        B.settle(page)
+        out = []
+        for k in range(rounds):
+            B.slider(page, 0).focus()
+            page.evaluate(ARM, "g.mark-rect path")
+            page.keyboard.press("ArrowLeft" if k % 2 == 0 else "ArrowRight")
+            out.append(_result(page))
+            B.settle(page)
+        browser.close()
+        return out
+    finally:
+        B.stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=6)
@@ -129,7 +180,7 @@ def main() -> None:
     t_server = time.perf_counter()
     proc, url = B.start_server(fw, log=log)
     t_health = time.perf_counter()
-    rows: dict[str, list[dict]] = {"edition": [], "metric": [], "filter": [], "weight": []}
+    rows: dict[str, list[dict]] = {"edition": [], "metric": [], "filter": [], "weight": [], "floor": []}
     script: dict[str, list[float]] = {}
     try:
         with sync_playwright() as p:
@@ -183,6 +234,8 @@ def main() -> None:
     finally:
         B.stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
+    with sync_playwright() as p:
+        rows["floor"] = floor(p, args.rounds)
 
     def med(xs: list[float]) -> str:
         return f"{statistics.median(xs):.0f}" if xs else "–"
@@ -193,7 +246,7 @@ def main() -> None:
     print(f"first map after the server answers (page load to painted map): {first:.2f} s")
     print("interaction                  total ms median (min–max)   server ms  render ms  chart msg KB  script ms")
     for kind, label in (("edition", "edition slider"), ("metric", "metric picker"), ("filter", "filter checkbox"),
-                        ("weight", "weight slider -> preview")):
+                        ("weight", "weight slider -> preview"), ("floor", "floor: minimal page")):
         r = rows[kind]
         tot = [x["total"] for x in r]
         print(f"{label:28s} {med(tot):>5s} ({min(tot):.0f}–{max(tot):.0f})        {med([x['server'] for x in r]):>6s}"

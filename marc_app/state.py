@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -166,22 +167,58 @@ def scored() -> Scored:
     return result
 
 
-@st.cache_resource(show_spinner="Computing rank intervals (Monte Carlo)…", max_entries=32)
-def _intervals(folder: str, key: str, year: int) -> pd.DataFrame:
+_INTERVALS: dict[tuple[str, str, int], pd.DataFrame] = {}
+_RUNNING: dict[tuple[str, str, int], threading.Thread] = {}
+_LOCK = threading.Lock()
+
+
+def _interval_key(year: int) -> tuple[str, str, int]:
+    folder = framework_dir()
+    return str(folder), fingerprint(folder), int(year)
+
+
+def _compute_intervals(s: Scored, key: tuple[str, str, int]) -> pd.DataFrame:
     from marc import uncertainty
 
-    s = scored()
-    if year == s.latest:
-        return s.snap.intervals
-    return uncertainty.from_outcome(s.outcome, panel=_panel(), year=year).summary()
+    year = key[2]
+    result = s.snap.intervals if year == s.latest else uncertainty.from_outcome(s.outcome, panel=_panel(), year=year).summary()
+    with _LOCK:
+        if len(_INTERVALS) > 64:
+            _INTERVALS.clear()
+        _INTERVALS[key] = result
+    return result
 
 
 def intervals(year: int) -> pd.DataFrame:
     """Per-unit 5–95% rank and score intervals of the index for an edition (the framework's
     ``uncertainty:`` settings and seed), computed once per edition and framework (the latest
     edition's come with the snapshot)."""
-    folder = framework_dir()
-    return _intervals(str(folder), fingerprint(folder), int(year))
+    key = _interval_key(year)
+    if key in _INTERVALS:
+        return _INTERVALS[key]
+    running = _RUNNING.get(key)
+    if running is not None:
+        running.join()
+        return _INTERVALS[key]
+    with st.spinner("Computing rank intervals (Monte Carlo)…"):
+        return _compute_intervals(scored(), key)
+
+
+def intervals_ready(year: int) -> pd.DataFrame | None:
+    """The edition's rank intervals if they are known, else None at once while they are computed in
+    the background (the map does not wait for a Monte Carlo run: the next rerun shows them)."""
+    key = _interval_key(year)
+    if key in _INTERVALS:
+        return _INTERVALS[key]
+    s = scored()
+    if int(year) == s.latest:
+        return _compute_intervals(s, key)
+    with _LOCK:
+        if key not in _RUNNING or not _RUNNING[key].is_alive():
+            t = threading.Thread(target=_compute_intervals, args=(s, key), daemon=True, name=f"marc-intervals-{year}")
+            _RUNNING[key] = t
+            t.start()
+    return None
 
 
 def prepared() -> engine.Prepared:
@@ -193,7 +230,8 @@ def refresh() -> None:
     """Forget the scored results (after a pull or a change made outside the app)."""
     _scored.clear()
     _prepared.clear()
-    _intervals.clear()
+    with _LOCK:
+        _INTERVALS.clear()
 
 
 def link_page(page: str, label: str, query: dict[str, str] | None = None, icon: str | None = None) -> None:

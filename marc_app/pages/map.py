@@ -96,12 +96,13 @@ def _map_view() -> None:
         columns = ["name", "unit", "words", "exposure", "gap"]
         frame = frame.assign(words=frame["bivariate"].map(webmap.bivariate_words))
     else:
-        ranked = state.intervals(year) if col == s.outcome.results.index_id else None
+        ranked = state.intervals_ready(year) if col == s.outcome.results.index_id else None
         frame = views.map_frame(s.table, metric, year, keep=keep, years=s.data_years, intervals=ranked)
         data = webmap.choropleth_data(frame, points)
         shown = int(frame["value"].notna().sum())
         columns = ["name", "unit", "value", "rank", "rank_interval", "data_year", "cls"]
     spec = _spec(url, col, metric.label, metric.kind, bivariate, not bivariate and col == s.outcome.results.index_id)
+    # (before its Monte Carlo run is done, an edition's rank interval is simply absent from the tooltip)
     caption = T["caption"].format(label=metric.label, year=year, shown=shown, after=T["after"] if filtered else "")
     event = st.vega_lite_chart(webmap.with_data(spec, data), on_select="rerun", key=f"map_chart_{bivariate}",
                                width="stretch", alt=caption)
