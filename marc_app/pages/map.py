@@ -67,7 +67,9 @@ def _map_view() -> None:
     for flag, short in FLAGS:
         if f"map_{short}" not in st.session_state and flag in flag_params:
             st.session_state[f"map_{short}"] = True
-    with st.expander(T["filters"], expanded=bool(state.param("region") or state.param("income") or flag_params)):
+    # open when the link carries filters; decided once, so the expander does not fold while the user works
+    opened = st.session_state.setdefault("map_filters_open", bool(state.param("region") or state.param("income") or flag_params))
+    with st.expander(T["filters"], expanded=opened):
         f1, f2 = st.columns(2)
         regions = f1.multiselect(T["region"], regions_all, key="map_regions")
         incomes = f2.multiselect(T["income"], incomes_all, key="map_incomes")
