@@ -9,10 +9,9 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: app test setup browser pull schema bench clean fuzz
 
+# uv (from pip's own package index settings; pip as the fallback): see .ci/install
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	PYTHON=$(PYTHON) bash .ci/install $(VENV)
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -23,11 +22,18 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core poppler-utils; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core poppler-utils; fi; }
 
+# after the data: score the framework once and save what the app's first page needs (marc.snapshot)
 pull: $(STAMP)
 	$(BIN)/marc pull
+	$(BIN)/marc snapshot
 
-app: $(STAMP) pull
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+# the app serves at once; the snapshot is built beside it (the first page waits for it, then every
+# later start finds it on disk)
+app: $(STAMP)
+	$(BIN)/marc pull
+	$(BIN)/marc snapshot > data/cache/snapshot.log 2>&1 &
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false \
+	  --server.enableStaticServing true
 
 test: $(STAMP) browser
 	$(BIN)/ruff check --select F,E9 marc marc_app tests bench app.py

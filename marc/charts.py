@@ -15,24 +15,14 @@ import json
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from marc.views import FILTERED, NO_DATA, Metric, class_labels
 
-#: five viridis classes, low -> high readiness (colour-blind safe, ordered in lightness)
-READY_COLOURS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
-#: five magma classes, low -> high exposure
-HAZARD_COLOURS = ["#fcfdbf", "#fc8961", "#b73779", "#51127c", "#000004"]
-MISSING_GREY = "#bdbdbd"
-FILTERED_GREY = "#eeeeee"
-OCEAN = "#ffffff"
-#: 3×3 bivariate palette (Stevens' "pink-blue", colour-blind safe): key "E<e>-G<g>"
-BIVARIATE = {
-    "E1-G1": "#e8e8e8", "E1-G2": "#b5c0da", "E1-G3": "#6c83b5",
-    "E2-G1": "#b8d6be", "E2-G2": "#90b2b3", "E2-G3": "#567994",
-    "E3-G1": "#73ae80", "E3-G2": "#5a9178", "E3-G3": "#2a5a5b",
-}
-SVG = {"embedOptions": {"renderer": "svg"}}
+from marc.palette import (BIVARIATE, FILTERED_GREY, HAZARD_COLOURS, MISSING_GREY, OCEAN,  # noqa: F401 (re-exported)
+                          READY_COLOURS, SVG)
+
 PROJECTION = {"type": "equalEarth"}
 WORLD = "world"
 
@@ -135,22 +125,41 @@ def pillar_bars(peers: pd.DataFrame) -> alt.Chart:
                                                                                      usermeta=SVG)
 
 
+#: matrix colours by context group (colour-blind-safe Okabe–Ito), in marc.matrix.GROUPS order
+GROUP_COLOURS = {"Conflict-affected": "#D55E00", "In transition": "#E69F00", "Small island developing state": "#0072B2",
+                 "Least developed country": "#CC79A7", "Other": "#999999"}
+
+
 def matrix(frame: pd.DataFrame, highlight: list[str] | None = None, *, x_line: float | None = None,
-           y_line: float | None = None, index_label: str = "Readiness") -> alt.LayerChart:
-    """Readiness (x) against exposure (y): points, quadrant lines (medians unless given), quadrant
-    labels and the names of the highlighted units.  *frame*: ``unit, name, readiness, exposure``."""
+           y_line: float | None = None, index_label: str = "Readiness", labels: list[str] | None = None) -> alt.LayerChart:
+    """Readiness (x) against exposure (y): points (coloured by ``group`` when the frame has one),
+    quadrant lines (medians unless given), quadrant labels, and the names of the highlighted units
+    (bold) and of the *labels* units.  *frame*: ``unit, name, readiness, exposure[, group, quadrant]``."""
     f = frame.dropna(subset=["readiness", "exposure"]).copy()
     xl = float(f["readiness"].median()) if x_line is None else x_line
     yl = float(f["exposure"].median()) if y_line is None else y_line
     f["selected"] = f["unit"].isin(highlight or [])
+    f["labelled"] = f["unit"].isin(labels or []) & ~f["selected"]
     base = alt.Chart(f)
-    pts = base.mark_circle(size=50).encode(
+    tooltip = [alt.Tooltip("name:N", title="Country"), alt.Tooltip("readiness:Q", format=".1f", title=index_label),
+               alt.Tooltip("exposure:Q", format=".1f", title="Exposure")]
+    if "group" in f.columns:
+        colour = alt.Color("group:N", title="Context", scale=alt.Scale(domain=list(GROUP_COLOURS), range=list(GROUP_COLOURS.values())),
+                           legend=alt.Legend(orient="bottom", labelLimit=300))
+        tooltip.append(alt.Tooltip("group:N", title="Context"))
+    else:
+        colour = alt.value("#5b7fa6")
+    if "quadrant" in f.columns:
+        tooltip.append(alt.Tooltip("quadrant:N", title="Quadrant"))
+    pts = base.mark_circle(size=55).encode(
         x=alt.X("readiness:Q", title=f"{index_label} (0–100, higher = more ready)", scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("exposure:Q", title="Multi-hazard exposure (0–100)", scale=alt.Scale(domain=[0, 100])),
-        color=alt.condition("datum.selected", alt.value("#d62728"), alt.value("#5b7fa6")),
-        opacity=alt.condition("datum.selected", alt.value(1.0), alt.value(0.55)),
-        tooltip=["name:N", alt.Tooltip("readiness:Q", format=".1f"), alt.Tooltip("exposure:Q", format=".1f")])
-    labels = base.transform_filter("datum.selected").mark_text(align="left", dx=6, dy=-4, fontWeight="bold").encode(
+        color=colour, size=alt.condition("datum.selected", alt.value(160), alt.value(55)),
+        stroke=alt.condition("datum.selected", alt.value("#000000"), alt.value("white")),
+        opacity=alt.condition("datum.selected", alt.value(1.0), alt.value(0.8)), tooltip=tooltip)
+    chosen = base.transform_filter("datum.selected").mark_text(align="left", dx=8, dy=-4, fontWeight="bold").encode(
+        x="readiness:Q", y="exposure:Q", text="name:N")
+    named = base.transform_filter("datum.labelled").mark_text(align="left", dx=6, dy=-3, fontSize=10, color="#333").encode(
         x="readiness:Q", y="exposure:Q", text="name:N")
     vline = alt.Chart(pd.DataFrame({"x": [xl]})).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
     hline = alt.Chart(pd.DataFrame({"y": [yl]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
@@ -161,7 +170,7 @@ def matrix(frame: pd.DataFrame, highlight: list[str] | None = None, *, x_line: f
         {"x": 98, "y": 2, "t": "Low exposure, high readiness", "a": "right"}])
     qtext = alt.layer(*[alt.Chart(quads[quads["a"] == a]).mark_text(align=a, color="#777", fontStyle="italic").encode(
         x="x:Q", y="y:Q", text="t:N") for a in ("left", "right")])
-    return alt.layer(vline, hline, qtext, pts, labels).properties(height=520, usermeta=SVG)
+    return alt.layer(vline, hline, qtext, pts, named, chosen).properties(height=560, usermeta=SVG)
 
 
 def trend_lines(long: pd.DataFrame) -> alt.Chart:
@@ -247,3 +256,28 @@ def rank_intervals(summary: pd.DataFrame, names: dict[str, str], *, top: int | N
         color=colour, tooltip=tooltip)
     dots = alt.Chart(df).mark_point(filled=True, size=40, color="#333333").encode(x="rank:Q", y=y, tooltip=tooltip)
     return (bars + dots).properties(height=max(16 * len(df), 120), usermeta=SVG)
+
+
+#: colour-blind-safe pair for contributions: adds (blue) / takes away (orange)
+CONTRIBUTION_COLOURS = {"adds": "#2166ac", "takes away": "#d6604d"}
+
+
+def contribution_bars(indicators: pd.DataFrame, pillar_names: dict[str, str] | None = None) -> alt.Chart:
+    """Horizontal bars of each indicator's contribution (points) to the score minus the reference
+    profile's score (``marc.explain.Explanation.indicators``), grouped by pillar, signed colours."""
+    df = indicators.dropna(subset=["contribution"]).copy()
+    df["pillar_name"] = df["pillar"].map(pillar_names or {}).fillna(df["pillar"])
+    df["effect"] = np.where(df["contribution"] >= 0, "adds", "takes away")
+    df = df.sort_values(["pillar_name", "contribution"], ascending=[True, False])
+    df["label"] = df["pillar_name"] + " · " + df["name"]
+    scale = alt.Scale(domain=list(CONTRIBUTION_COLOURS), range=list(CONTRIBUTION_COLOURS.values()))
+    bars = alt.Chart(df).mark_bar().encode(
+        y=alt.Y("label:N", sort=df["label"].tolist(), title=None, axis=alt.Axis(labelLimit=380, labelOverlap=False)),
+        x=alt.X("contribution:Q", title="Points added to (+) or taken from (−) the score against the reference"),
+        color=alt.Color("effect:N", scale=scale, title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("name:N", title="Indicator"), alt.Tooltip("pillar_name:N", title="Pillar"),
+                 alt.Tooltip("score:Q", title="Score", format=".1f"), alt.Tooltip("reference:Q", title="Reference", format=".1f"),
+                 alt.Tooltip("effective_weight:Q", title="Effective weight", format=".3f"),
+                 alt.Tooltip("contribution:Q", title="Contribution (points)", format="+.2f")])
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#333333").encode(x="x:Q")
+    return (bars + zero).properties(height=24 * max(len(df), 1) + 40, usermeta=SVG)

@@ -204,7 +204,8 @@ SHEETS = {"README": "this sheet: what each sheet holds, the framework, the editi
                         "flags (imputed, carried forward, group mean, capped) and source",
           "hazards": "hazard layers per unit (0-100, higher = more exposed), latest year at or before the edition",
           "framework": "the method: every component and indicator with weight, aggregation, transform, normalisation",
-          "sources": "every source with publisher, licence (non-open flagged) and citation"}
+          "sources": "every source with publisher, licence (non-open flagged) and citation",
+          "explain": "why each score: each pillar's and indicator's contribution against the median profile (marc explain)"}
 
 
 def _readme(outcome: Outcome, y: int, src: pd.DataFrame, sheets: list[str]) -> pd.DataFrame:
@@ -266,7 +267,7 @@ def xlsx_bytes(outcome: Outcome, year: int | None = None) -> bytes:
     if hz is not None:
         frames["hazards"] = hz
     index_ids = {outcome.results.index_id, *outcome.framework.components}
-    names = ["README", *frames, "framework", "sources"]
+    names = ["README", *frames, "framework", "sources", "explain"]
     buf = io.BytesIO()
     with spreadsheet.excel_writer(buf) as xl:
         book = xl.book
@@ -289,6 +290,9 @@ def xlsx_bytes(outcome: Outcome, year: int | None = None) -> bytes:
         for r, flag in enumerate(src["licence_flag"], start=1):
             if flag:
                 sheet.write_string(r, flag_col, flag, red)
+        from marc import explain  # why each score: contributions against the median profile
+
+        explain.write_sheet(xl, outcome, y)
         book.set_properties({"title": f"MARC export, edition {y}", "comments": cite_as(outcome, y)})
     return buf.getvalue()
 

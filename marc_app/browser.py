@@ -63,7 +63,8 @@ def start_server(framework_dir: Path | None = None, port: int | None = None, log
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 (the server writes to it until stopped)
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true",
-                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+                             "--server.enableStaticServing", "true"],
                             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

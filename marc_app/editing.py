@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -91,15 +91,51 @@ def validate(folder: Path, scratch: Path, edits: dict[str, str], panel: pd.DataF
         raise _relocate(exc, scratch, folder) from None
 
 
+def weights_only(saved: Framework, loaded: dict[str, str], edits: dict[str, str]) -> Framework | None:
+    """The saved framework with the edited weights, when every edited file differs from what was
+    loaded only in its weights (the sliders' case); None otherwise (validate the text then).
+
+    This skips writing and re-reading every file, so a slider preview costs only the
+    re-aggregation.  The check is exact: the loaded text with the edited weights written back
+    must equal the edited text."""
+    new: dict[str, float] = {}
+    for name, text in edits.items():
+        if text == loaded.get(name):
+            continue
+        if name not in loaded or name in ("index.yaml", "hazards.yaml"):
+            return None
+        try:
+            found = weights(text, name)
+            base = {w.path: w for w in weights(loaded[name], name)}
+        except MarcError:
+            return None
+        if [w.path for w in found] != list(base) or any(w.value < 0 for w in found):
+            return None
+        if set_weights(loaded[name], {w.path: w.value for w in found}, name) != text:
+            return None
+        new |= {w.id: w.value for w in found}
+    return with_weights(saved, new) if new else saved
+
+
+def with_weights(saved: Framework, new: dict[str, float]) -> Framework:
+    """The saved framework with some weights replaced (indicator, pillar or sub-pillar id -> weight)."""
+    indicators = [i.model_copy(update={"weight": new[i.id]}) if i.id in new else i for i in saved.indicators]
+    components = {k: c.model_copy(update={"weight": new[k]}) if k in new else c for k, c in saved.components.items()}
+    return replace(saved, indicators=indicators, components=components)
+
+
 def preview(fw: Framework, prepared: engine.Prepared, panel: pd.DataFrame, countries: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The edited framework's wide table (every edition, with names) and how it was computed:
-    ``rescore`` when only weights or aggregation changed (milliseconds), else a full ``score``."""
-    try:
-        results, how = engine.rescore(fw, prepared), "re-aggregated (weights only)"
-    except ValueError:
+    """The edited framework's scores (``unit, name, year`` and one column per component and the
+    index, every edition) and how they were computed: re-aggregated from the saved indicator stage
+    when only weights or aggregation changed (milliseconds), else a full ``score``."""
+    if engine._signature(fw) == prepared.signature:
+        comps = engine.aggregate_components(fw, prepared)
+        wide = comps.pivot(index=["unit", "year"], columns="component", values="score").reset_index()
+        wide.columns.name = None
+        how = "re-aggregated (weights only)"
+    else:
         units = sorted(set(countries["unit"]) & set(panel["unit"]))
-        results, how = engine.score(fw, panel, None, groups=countries.set_index("unit"), units=units), "re-scored"
-    wide = results.wide()
+        wide, how = engine.score(fw, panel, None, groups=countries.set_index("unit"), units=units).wide(), "re-scored"
     wide.insert(1, "name", wide["unit"].map(countries.set_index("unit")["name"]))
     return wide, how
 

@@ -2,11 +2,15 @@
 
 What is cached, and keyed by what:
 
-* the panel and the country table: once per process (``st.cache_resource``; the Data page clears it
-  after a pull);
-* the display geometry: simplified, oriented and snapped once per process;
 * the scored outcome of the saved framework: keyed by the framework folder and a fingerprint of its
-  files (YAML, expert and custom CSVs), so saving a weight or an expert value re-scores once;
+  files (YAML, expert and custom CSVs), so saving a weight or an expert value re-scores once.  It is
+  read from a snapshot on disk (:mod:`marc.snapshot`: tables, latest rank intervals and display
+  geometry, written by ``marc snapshot`` after a pull and by the app after each new fingerprint),
+  so the first map needs neither the panel nor the scoring engine;
+* the panel and the country table: once per process, loaded only by the pages that need them
+  (``st.cache_resource``; the Data page clears it after a pull);
+* the display geometry: served once as a static file (``static/world-<hash>.json``); each rerun
+  sends only the values, joined to the shapes in the browser (:mod:`marc.webmap`);
 * the indicator stage (``marc.engine.prepare``) of the saved framework, keyed the same way, so an
   edited weight re-aggregates with ``marc.engine.rescore`` in milliseconds.
 
@@ -15,18 +19,24 @@ A metric, year or filter change touches none of these: it only rebuilds the smal
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
+import sys
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from marc import charts, engine, project, views
+from marc import engine, project, snapshot, views
 from marc.errors import MarcError
 
 PAGES = Path(__file__).resolve().parent / "pages"
+#: Streamlit serves ``<app folder>/static`` at ``app/static/`` (server.enableStaticServing)
+STATIC = Path(__file__).resolve().parents[1] / "static"
 
 
 def framework_dir() -> Path:
@@ -35,14 +45,19 @@ def framework_dir() -> Path:
     return Path(env).resolve() if env else project.default_framework_dir().resolve()
 
 
+_FINGERPRINTS: dict[tuple, str] = {}
+
+
 def fingerprint(folder: Path) -> str:
-    """Hash of every file that changes a score: the YAML files and the expert and custom CSVs."""
-    h = hashlib.sha256()
+    """Hash of every file that changes a score: the YAML files and the expert and custom CSVs (hashed
+    again only when a file's size or modification time changed; called several times per rerun)."""
     files = sorted([*folder.glob("*.yaml"), *folder.glob("expert/*.csv"), *folder.glob("custom/*.csv")])
-    for f in files:
-        h.update(str(f.relative_to(folder)).encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()[:16]
+    stats = (str(folder), *((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    if stats not in _FINGERPRINTS:
+        if len(_FINGERPRINTS) > 64:
+            _FINGERPRINTS.clear()
+        _FINGERPRINTS[stats] = snapshot.fingerprint(folder)
+    return _FINGERPRINTS[stats]
 
 
 @st.cache_resource(show_spinner="Loading the data panel…")
@@ -53,12 +68,8 @@ def base_data() -> tuple[pd.DataFrame, pd.DataFrame]:
     return panel, countries
 
 
-@st.cache_resource(show_spinner="Preparing the map geometry…")
-def geometry() -> tuple[list[dict], list[dict]]:
-    from marc import boundaries, sources
-
-    display = boundaries.display_geojson(boundaries.countries(sources.source_dir("natural_earth")))
-    return charts.compact(display["features"]), display["points"]
+def _panel() -> pd.DataFrame:
+    return base_data()[0]
 
 
 @dataclass
@@ -73,6 +84,7 @@ class Scored:
     metrics: list[views.Metric]
     hazard_labels: dict[str, str]
     latest: int
+    snap: snapshot.Snapshot
 
     @property
     def years(self) -> list[int]:
@@ -86,13 +98,48 @@ class Scored:
 
 @st.cache_resource(show_spinner="Scoring the framework…", max_entries=4)
 def _scored(folder: str, key: str) -> Scored:
-    panel, countries = base_data()
-    outcome = project.compute(Path(folder), years="offered", panel=panel, countries=countries, progress=False)
-    table = views.with_hazard_layers(outcome, outcome.table())
-    labels = views.hazard_labels(Path(folder))
-    return Scored(folder=Path(folder), key=key, outcome=outcome, table=table, data_years=views.data_years(outcome),
-                  metrics=views.metrics(outcome.framework, table, labels), hazard_labels=labels,
-                  latest=outcome.years[-1])
+    """From the snapshot on disk when there is one for these files and data (a fraction of a second),
+    else scored now and saved as a snapshot for the next start."""
+    snap = snapshot.load(Path(folder), panel_loader=_panel)
+    if snap is None and snapshot.building(Path(folder)):  # `make app` is scoring it in the background
+        snap = snapshot.wait(Path(folder), panel_loader=_panel)
+    if snap is None:
+        panel, countries = base_data()
+        outcome = project.compute(Path(folder), years="offered", panel=panel, countries=countries, progress=False)
+        features, points = snapshot.display_geometry()
+        snap_key = snapshot.key(Path(folder))
+        snap = snapshot.from_outcome(snap_key or key, outcome, features, points)
+        if snap_key:
+            snapshot.save(snap)
+    outcome = snap.outcome
+    labels = snap.hazard_labels
+    return Scored(folder=Path(folder), key=key, outcome=outcome, table=snap.table, data_years=snap.data_years,
+                  metrics=views.metrics(outcome.framework, snap.table, labels), hazard_labels=labels,
+                  latest=snap.latest, snap=snap)
+
+
+def geometry() -> tuple[list[dict], list[dict]]:
+    """Display geometry (features, small-state points) of the saved framework's snapshot."""
+    snap = scored().snap
+    return snap.feature_list(), snap.points
+
+
+def small_states() -> list[dict]:
+    """The small states drawn as dots (unit, name, lon, lat, area_km2)."""
+    return scored().snap.points
+
+
+def geometry_url() -> str:
+    """URL (relative to the app) of the display geometry, served once as a static file and cached by
+    the browser; written to ``static/`` the first time (content-addressed, so never stale)."""
+    snap = scored().snap
+    name = f"world-{snap.geometry_id}.json"
+    path = STATIC / name
+    if not path.exists():
+        from marc.atomic import write_bytes
+
+        write_bytes(path, json.dumps({"features": snap.feature_list()}, separators=(",", ":")).encode(), keep_backup=False)
+    return f"app/static/{name}"
 
 
 @st.cache_resource(show_spinner="Preparing the indicator stage…", max_entries=2)
@@ -120,18 +167,58 @@ def scored() -> Scored:
     return result
 
 
-@st.cache_resource(show_spinner="Computing rank intervals (Monte Carlo)…", max_entries=32)
-def _intervals(folder: str, key: str, year: int) -> pd.DataFrame:
+_INTERVALS: dict[tuple[str, str, int], pd.DataFrame] = {}
+_RUNNING: dict[tuple[str, str, int], threading.Thread] = {}
+_LOCK = threading.Lock()
+
+
+def _interval_key(year: int) -> tuple[str, str, int]:
+    folder = framework_dir()
+    return str(folder), fingerprint(folder), int(year)
+
+
+def _compute_intervals(s: Scored, key: tuple[str, str, int]) -> pd.DataFrame:
     from marc import uncertainty
 
-    return uncertainty.from_outcome(scored().outcome, year=year).summary()
+    year = key[2]
+    result = s.snap.intervals if year == s.latest else uncertainty.from_outcome(s.outcome, panel=_panel(), year=year).summary()
+    with _LOCK:
+        if len(_INTERVALS) > 64:
+            _INTERVALS.clear()
+        _INTERVALS[key] = result
+    return result
 
 
 def intervals(year: int) -> pd.DataFrame:
     """Per-unit 5–95% rank and score intervals of the index for an edition (the framework's
-    ``uncertainty:`` settings and seed), computed once per edition and framework."""
-    folder = framework_dir()
-    return _intervals(str(folder), fingerprint(folder), int(year))
+    ``uncertainty:`` settings and seed), computed once per edition and framework (the latest
+    edition's come with the snapshot)."""
+    key = _interval_key(year)
+    if key in _INTERVALS:
+        return _INTERVALS[key]
+    running = _RUNNING.get(key)
+    if running is not None:
+        running.join()
+        return _INTERVALS[key]
+    with st.spinner("Computing rank intervals (Monte Carlo)…"):
+        return _compute_intervals(scored(), key)
+
+
+def intervals_ready(year: int) -> pd.DataFrame | None:
+    """The edition's rank intervals if they are known, else None at once while they are computed in
+    the background (the map does not wait for a Monte Carlo run: the next rerun shows them)."""
+    key = _interval_key(year)
+    if key in _INTERVALS:
+        return _INTERVALS[key]
+    s = scored()
+    if int(year) == s.latest:
+        return _compute_intervals(s, key)
+    with _LOCK:
+        if key not in _RUNNING or not _RUNNING[key].is_alive():
+            t = threading.Thread(target=_compute_intervals, args=(s, key), daemon=True, name=f"marc-intervals-{year}")
+            _RUNNING[key] = t
+            t.start()
+    return None
 
 
 def prepared() -> engine.Prepared:
@@ -143,7 +230,33 @@ def refresh() -> None:
     """Forget the scored results (after a pull or a change made outside the app)."""
     _scored.clear()
     _prepared.clear()
-    _intervals.clear()
+    with _LOCK:
+        _INTERVALS.clear()
+
+
+def link_page(page: str, label: str, query: dict[str, str] | None = None, icon: str | None = None) -> None:
+    """A link to another page of the app (keeps the session); a plain link when the page runs alone
+    (Streamlit's AppTest runs one page without the navigation)."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.page_link(PAGES / page, label=label, icon=icon, query_params=query)
+    except StreamlitAPIException:
+        qs = "&".join(f"{k}={v}" for k, v in (query or {}).items())
+        st.markdown(f"[{label}]({page.removesuffix('.py')}{'?' + qs if qs else ''})")
+
+
+@contextmanager
+def timing(name: str):
+    """Log the wall time of a block to the server's stderr when ``$MARC_APP_TIMING`` is set (bench)."""
+    if not os.environ.get("MARC_APP_TIMING"):
+        yield
+        return
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        print(f"marc-timing {name} {(time.perf_counter() - t) * 1000:.1f} ms", file=sys.stderr, flush=True)
 
 
 def show_error(exc: MarcError) -> None:
@@ -153,24 +266,82 @@ def show_error(exc: MarcError) -> None:
     st.error("\n\n".join(lines))
 
 
+# --- shareable state: every page reads its view from the URL query and writes it back --------------
+# (country, edition, metric, filters; never unsaved edits or uploads)
+
+
+def param(name: str) -> str | None:
+    """A query-string value of the current URL (None when absent or empty)."""
+    value = st.query_params.get(name)
+    return value or None
+
+
+def param_list(name: str) -> list[str]:
+    """A comma-separated query-string list (``?region=a,b``)."""
+    value = param(name)
+    return [v for v in value.split(",") if v] if value else []
+
+
+def set_param(name: str, value: object, default: object = None) -> None:
+    """Write *value* to the URL (comma-joined when a list); remove it when empty or the default."""
+    if isinstance(value, (list, tuple, set)):
+        text = ",".join(str(v) for v in value)
+    elif isinstance(value, bool):
+        text = "1" if value else ""
+    else:
+        text = "" if value is None else str(value)
+    if not text or value == default:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != text:
+        st.query_params[name] = text
+
+
+def seed(key: str, name: str, options: list | None = None, *, kind: str = "str", fallback: object = None) -> None:
+    """Give the widget *key* its first value from the URL parameter *name* (else *fallback*), once:
+    later reruns keep what the user chose.  *kind*: str, int, list or bool."""
+    if key in st.session_state:
+        return
+    if kind == "list":
+        value: object = [v for v in param_list(name) if options is None or v in options]
+        value = value or (fallback if fallback is not None else [])
+    elif kind == "bool":
+        raw = param(name)
+        value = (raw in ("1", "true", "yes")) if raw is not None else bool(fallback)
+    else:
+        raw = param(name)
+        if kind == "int" and raw is not None:
+            raw = int(raw) if raw.lstrip("-").isdigit() else None
+        value = raw if raw is not None and (options is None or raw in options) else fallback
+    if value is not None:
+        st.session_state[key] = value
+
+
 def pick_year(s: Scored, key: str, label: str = "Edition") -> int:
-    """An edition slider shared across pages (the choice follows the user)."""
+    """An edition slider shared across pages (the choice follows the user and the URL's ``year``)."""
     years = s.years
-    default = st.session_state.get("year", s.latest)
-    if default not in years:
-        default = s.latest
-    year = st.select_slider(label, options=years, value=default, key=key)
+    shared = st.session_state.get("year")
+    seed(key, "year", years, kind="int", fallback=shared if shared in years else s.latest)
+    if st.session_state.get(key) not in years:
+        st.session_state[key] = s.latest
+    year = st.select_slider(label, options=years, key=key)
     st.session_state["year"] = year
+    set_param("year", year, s.latest)
     return int(year)
 
 
-def pick_country(s: Scored, key: str, label: str = "Country") -> str | None:
-    """A country picker over the scored units (names sorted), remembering the last choice."""
+def pick_country(s: Scored, key: str, label: str = "Country", *, in_url: bool = True) -> str | None:
+    """A country picker over the scored units (names sorted), remembering the last choice (and the
+    URL's ``country``); type to search, arrows to move, Enter to choose."""
     t = s.table[s.table["year"] == s.latest][["unit", "name"]].dropna().sort_values("name")
     units = t["unit"].tolist()
     names = dict(zip(t["unit"], t["name"]))
     current = st.session_state.get("country")
-    idx = units.index(current) if current in units else 0
-    unit = st.selectbox(label, units, index=idx, format_func=lambda u: f"{names.get(u, u)} ({u})", key=key)
+    seed(key, "country" if in_url else "-", units, fallback=current if current in units else (units[0] if units else None))
+    if st.session_state.get(key) not in units and units:
+        st.session_state[key] = units[0]
+    unit = st.selectbox(label, units, format_func=lambda u: f"{names.get(u, u)} ({u})", key=key)
     st.session_state["country"] = unit
+    if in_url:
+        set_param("country", unit)
     return unit

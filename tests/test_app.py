@@ -159,6 +159,7 @@ def test_framework_weight_preview_and_save(fw_copy):
 
 def test_framework_invalid_yaml_is_located_and_not_saved(fw_copy):
     at = page("framework")
+    at.radio(key="fw_editor_mode").set_value("plain").run()  # the plain-text editor (AppTest cannot type in a component)
     area = at.text_area[0]
     area.set_value(area.value.replace("weight: 1", "weight: -1", 1)).run()
     no_exception(at)

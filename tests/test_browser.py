@@ -111,7 +111,7 @@ def test_click_opens_country(server, page):
     hit = B.inside(page, "Brazil", 1)
     assert hit
     page.mouse.click(hit[0], hit[1])
-    page.wait_for_url(re.compile(r".*/country$"), timeout=60_000)
+    page.wait_for_url(re.compile(r".*/country(\?.*)?$"), timeout=60_000)
     B.settle(page)
     assert page.locator("h1").first.inner_text().strip() == "Brazil"
     page.screenshot(path=str(ART / "country_brazil.png"), full_page=True)
@@ -170,3 +170,129 @@ def test_custom_csv_upload_is_checked_and_saved(server, page, tmp_path):
     page.get_by_text(re.compile(r"Saved custom/coast_guard_fleet\.csv: 2 values")).wait_for(timeout=60_000)
     saved = pd.read_csv(fw / "custom" / "coast_guard_fleet.csv")
     assert saved.set_index("unit").loc["NOR", "value"] == 12
+
+
+def test_contribution_chart_for_a_country(server, page):
+    """Why this score: one bar per indicator the country has, adding up to its gap to the median profile."""
+    from marc import explain, snapshot
+
+    url, fw = server
+    open_page(page, url, "country?country=NER")
+    assert page.locator("h1").first.inner_text().strip() == "Niger"
+    page.get_by_text("Why this score").first.wait_for(timeout=60_000)
+    sentence = page.get_by_text(re.compile(r"points below the median profile")).first
+    assert re.search(r"main drivers are .+\(([+-]\d+\.\d)\)", sentence.inner_text())
+    snap = snapshot.load(fw)
+    e = explain.explain(snap.outcome.framework, snap.outcome.results, "NER", snap.latest)
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    bars = None
+    for k in range(charts.count()):  # the contribution chart: its bars carry the contribution in their aria label
+        n = charts.nth(k).locator("g.mark-rect path").count()
+        if n and "Contribution" in (charts.nth(k).locator("g.mark-rect path").first.get_attribute("aria-label") or ""):
+            bars = n
+            break
+    assert bars == len(e.indicators.dropna(subset=["contribution"])), (bars, len(e.indicators))
+    page.screenshot(path=str(ART / "country_why_niger.png"), full_page=True)
+
+
+def test_conflict_affected_profile_shows_its_flag(server, page):
+    url, fw = server
+    from marc import snapshot
+
+    open_page(page, url, "country?country=MLI")  # (the app saves its snapshot when it scores)
+    snap = snapshot.load(fw)
+    row = snap.table[(snap.table["unit"] == "MLI") & (snap.table["year"] == snap.latest)].iloc[0]
+    assert bool(row["conflict_affected"])  # the data say so: the profile must too
+    context = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Context:").first
+    assert "Conflict-affected" in context.inner_text()
+    page.get_by_text("Every context flag, with its data year").click()
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=30_000)
+    page.screenshot(path=str(ART / "country_mali_flags.png"), full_page=True)
+
+
+def test_shared_url_reopens_the_same_view(server, browser, page):
+    url, _ = server
+    open_page(page, url)
+    B.wait_map(page)
+    B.pick_option(page, "Metric", "Adaptation")
+    B.settle(page)
+    B.slider(page, 0).focus()
+    page.keyboard.press("ArrowLeft")
+    B.settle(page)
+    shared = page.url
+    assert "metric=adaptation" in shared and "year=" in shared
+    year = re.search(r"year=(\d{4})", shared).group(1)
+    other = browser.new_page(viewport={"width": 1400, "height": 1000})  # a colleague opens the link
+    try:
+        other.goto(shared)
+        other.locator("h1").first.wait_for(timeout=300_000)
+        B.settle(other)
+        assert "Adaptation map" in other.locator("h1").first.inner_text()
+        assert year in other.locator('[data-testid="stSlider"]').first.inner_text().split()[1:2]  # the thumb's value
+        assert B.wait_map(other)[1] == B.wait_map(page)[1]  # the same colours on the same countries
+        other.goto(f"{url}/country?country=FJI&year={year}&ref=region")
+        other.locator("h1").first.wait_for(timeout=300_000)
+        B.settle(other)
+        assert other.locator("h1").first.inner_text().strip() == "Fiji"
+        assert other.get_by_role("radio", name="Median of its region").is_checked()
+    finally:
+        other.close()
+
+
+def test_small_states_in_the_bivariate_view(server, page):
+    from marc import charts
+
+    url, _ = server
+    open_page(page, url, "?metric=priority")
+    B.wait_map(page)
+    dots = page.locator('[data-testid="stVegaLiteChart"] g.mark-symbol path')
+    assert dots.count() >= 20  # small states as dots
+    fills = {dots.nth(k).get_attribute("fill") for k in range(dots.count())}
+    assert fills & set(charts.BIVARIATE.values()), fills
+    page.screenshot(path=str(ART / "map_bivariate.png"))
+
+
+def test_editor_error_shown_at_its_line(server, page):
+    url, fw = server
+    open_page(page, url, "framework")
+    page.get_by_role("tab", name="YAML").click()
+    B.settle(page)
+    editor = page.frame_locator('iframe[title*="code_editor"]')
+    editor.locator(".ace_content").first.wait_for(timeout=60_000)
+    lines = (fw / "adaptation.yaml").read_text().splitlines()
+    target = next(k for k, line in enumerate(lines) if line.strip().startswith("aggregation:")) + 1
+    editor.locator(".ace_content").first.click()
+    page.keyboard.press("Control+Home")
+    for _ in range(target - 1):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("End")
+    page.keyboard.type("x")
+    page.keyboard.press("Control+Enter")
+    editor.locator(".ace_gutter-cell.ace_error").first.wait_for(timeout=60_000)
+    B.settle(page)
+    marked = [c.inner_text().strip() for c in editor.locator(".ace_gutter-cell.ace_error").all()]
+    assert marked == [str(target)]
+    assert page.get_by_text(f"adaptation.yaml:{target}:").count() >= 1  # relative path, located
+    assert "arithmeticx" not in (fw / "adaptation.yaml").read_text()
+    page.screenshot(path=str(ART / "framework_editor_error.png"))
+
+
+def test_keyboard_only_path_from_map_to_profile(server, page):
+    """Tab to the country picker under the map, type a name, Enter, Tab to the button, Enter."""
+    url, _ = server
+    open_page(page, url)
+    B.wait_map(page)
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Or pick a country").locator("input").first
+    box.focus()
+    page.keyboard.type("Chad")
+    page.keyboard.press("Enter")
+    B.settle(page)
+    for _ in range(6):  # the next focusable element is the form's button
+        page.keyboard.press("Tab")
+        if "Open profile" in (page.evaluate("() => document.activeElement && document.activeElement.innerText") or ""):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/country\?country=TCD"), timeout=60_000)
+    B.settle(page)
+    assert page.locator("h1").first.inner_text().strip() == "Chad"

@@ -59,7 +59,7 @@ def test_xlsx_has_a_readme_formats_and_provenance_method_and_licences(outcome):
 
     data = export.export_bytes(outcome, "xlsx")
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["README", "scores", "indicators", "hazards", "framework", "sources"]
+    assert book.sheetnames == ["README", "scores", "indicators", "hazards", "framework", "sources", "explain"]
     readme = {r[0]: r[1] for r in book["README"].iter_rows(min_row=2, values_only=True) if r[0]}
     assert readme["framework hash"] == outcome.framework.digest and readme["edition"] == outcome.years[-1]
     assert "non-open terms" in readme["licence"] and "0-100" in readme["units"]

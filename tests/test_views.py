@@ -38,7 +38,7 @@ def test_components_in_marc_order(small):
     outcome, _ = small
     assert views.components(outcome.framework) == ["mitigation", "adaptation"]
     ms = views.metrics(outcome.framework, outcome.table())
-    assert [m.column for m in ms] == ["readiness", "mitigation", "adaptation"]
+    assert [m.column for m in ms] == ["readiness", "mitigation", "adaptation", "security_coverage_pct", "coverage_intended_pct"]
 
 
 def test_map_frame_values_ranks_and_data_years(small):

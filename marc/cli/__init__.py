@@ -33,6 +33,8 @@ from marc.cli import export as _export  # noqa: E402,F401
 from marc.cli import evidence as _evidence  # noqa: E402,F401
 from marc.cli import access as _access  # noqa: E402,F401
 from marc.cli import release as _release  # noqa: E402,F401
+from marc.cli import explain as _explain  # noqa: E402,F401
+from marc.cli import snapshot as _snapshot  # noqa: E402,F401
 
 
 def main() -> None:

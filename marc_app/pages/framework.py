@@ -1,21 +1,72 @@
-"""Framework: view and edit the YAML (weight sliders or text), validate live, preview rank changes
-against the saved framework, save safely; upload a custom indicator CSV."""
+"""Framework: view and edit the YAML (weight sliders, or a code editor with line numbers and the
+errors shown at their line), validate live, preview rank changes against the saved framework,
+save safely; a searchable list of the panel's variables; upload a custom indicator CSV."""
 
+import hashlib
 import re
 
+import pandas as pd
 import streamlit as st
 
-from marc import evidence, views
+from marc import evidence, suggest, views
 from marc.atomic import write_bytes
 from marc.errors import MarcError, Problem
+from marc.loader import KNOWN_DATASETS
 from marc_app import editing, state
 from marc_app import auth
+
+#: every user-facing string of this page (for the translation catalogues)
+T = {
+    "title": "Framework", "folder": "Folder `{folder}` · framework {digest}", "file": "File",
+    "tab_weights": "Weights", "tab_yaml": "YAML", "fix_yaml": "Fix the YAML errors below to edit weights with sliders.",
+    "no_weights": "This file declares no pillar or indicator weights: edit it as YAML.",
+    "weight_help": "{id}: relative weight; 0 leaves it out",
+    "no_evidence": "No expert value recorded yet for **{name}**: this weight changes nothing until evidence is "
+                   "entered on the Evidence page.",
+    "evidence_link": "Enter evidence for {name}",
+    "editor_mode": "Editor", "mode_code": "Code editor (line numbers)", "mode_plain": "Plain text",
+    "editor_help": "Edit, then press Ctrl+Enter (or click outside the editor) to check. Errors are marked at their "
+                   "line in the gutter.",
+    "yaml": "YAML", "upload": "Replace with an uploaded YAML", "use_upload": "Use the uploaded file",
+    "download": "Download this YAML", "validation": "Validation and preview",
+    "valid": "Valid: {n} indicators in {c} components", "edited": "; edited: {files}", "no_edits": "; no edits",
+    "kept": "The results shown elsewhere stay those of the saved framework until the edit is valid and saved.",
+    "preview_year": "Edition for the preview",
+    "moved": "Edited framework {how}: **{moved}** countries change rank in {year}. Biggest movers:",
+    "last_good": "Preview of the last valid edit is kept until the YAML is fixed.",
+    "save": "Save", "saved": "Saved {files} (backup kept in .backups/).", "reload": "Discard edits and reload from disk",
+    "variables": "Show the panel's variables (searchable)", "search": "Search variable, dataset or source",
+    "variables_caption": "{n} of {total} variables. Use them as `source:` or in an `expression:` as [dataset/code].",
+    "custom": "Custom indicator CSV",
+    "custom_help": "Columns `unit, year, value` (ISO3 codes, UTF-8, at most 5 MB). Saved as `custom/<name>.csv`; "
+                   "use it in an indicator with `source: custom/<name>`.",
+    "csv": "CSV", "name": "Name", "check_save": "Check and save",
+    "custom_saved": "Saved custom/{name}.csv: {n} values for {units} units, {y0}–{y1}. Variable `custom/{name}`.",
+}
 
 s = state.scored()
 folder = s.folder
 panel, countries = state.base_data()
-st.title("Framework")
-st.caption(f"Folder `{folder}` · framework {s.outcome.results.framework_digest}")
+st.title(T["title"])
+st.caption(T["folder"].format(folder=folder.name, digest=s.outcome.results.framework_digest))
+saved_fw = s.outcome.framework
+expert_ids = {i.id: i.name for i in saved_fw.indicators if i.kind == "expert"}
+with_values = set(saved_fw.expert["indicator"]) if not saved_fw.expert.empty else set()
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def variable_table(key: str) -> pd.DataFrame:
+    p = state.base_data()[0]
+    g = p.groupby("variable", observed=True).agg(source=("source", "first"), first_year=("year", "min"),
+                                                 last_year=("year", "max"), units=("unit", "nunique")).reset_index()
+    return g.sort_values("variable", ignore_index=True)
+
+
+def friendly(exc: MarcError) -> MarcError:
+    """Paths relative to the framework folder and "did you mean" hints."""
+    return suggest.friendlier(exc, folder, variables=variable_table(s.key)["variable"], datasets=KNOWN_DATASETS,
+                              indicators=[i.id for i in saved_fw.indicators], components=list(saved_fw.components))
+
 
 ss = st.session_state
 if "fw_flash" in ss:  # the message of the save that triggered this rerun
@@ -26,86 +77,171 @@ if ss.get("fw_key") != s.key:  # first visit, or the files changed on disk (save
     ss["fw_edits"] = dict(ss["fw_loaded"])
     ss["fw_version"] = ss.get("fw_version", 0) + 1
     ss["fw_scratch"] = editing.scratch_copy(folder)
+    ss.pop("fw_check", None)
+    ss["fw_derived"] = {}
 loaded, edits, version = ss["fw_loaded"], ss["fw_edits"], ss["fw_version"]
 revs = ss.setdefault("fw_revs", {})
+#: file -> (text, {id: weight}) for texts the sliders made from the loaded text (weights-only edits)
+derived = ss.setdefault("fw_derived", {})
+
+
+def parsed_weights(text: str, file: str) -> list[editing.Weight]:
+    """``editing.weights`` memoised on the text (a slider rerun parses each text once)."""
+    memo = ss.setdefault("fw_weights_memo", {})
+    k = (file, hashlib.sha256(text.encode()).hexdigest())
+    if k not in memo:
+        if len(memo) > 32:
+            memo.clear()
+        memo[k] = editing.weights(text, file)
+    return memo[k]
+
+
+def check() -> tuple[object, MarcError | None]:
+    """The edited framework (or the error), memoised on the texts: weights-only edits reuse the saved
+    framework with the new weights; anything else is validated from the texts in a scratch copy."""
+    digest = hashlib.sha256("\0".join(f"{k}\0{v}" for k, v in sorted(edits.items())).encode()).hexdigest()
+    memo = ss.get("fw_check")
+    if memo and memo[0] == digest:
+        return memo[1], memo[2]
+    changed_now = [n for n in edits if edits[n] != loaded.get(n)]
+    if changed_now and all(derived.get(n, (None,))[0] == edits[n] for n in changed_now):  # sliders only
+        new: dict[str, float] = {}
+        for n in changed_now:
+            new |= derived[n][1]
+        fw, err = editing.with_weights(saved_fw, new), None
+    else:
+        fw, err = editing.weights_only(saved_fw, loaded, edits), None
+    if fw is None:
+        try:
+            fw = editing.validate(folder, ss["fw_scratch"], edits, panel)
+        except MarcError as exc:
+            fw, err = None, friendly(exc)
+    ss["fw_check"] = (digest, fw, err)
+    return fw, err
+
 
 files = list(loaded)
 default = files.index("adaptation.yaml") if "adaptation.yaml" in files else 0
-name = st.selectbox("File", files, index=default, key="fw_file")
-tab_w, tab_y = st.tabs(["Weights", "YAML"])
+name = st.selectbox(T["file"], files, index=default, key="fw_file")
+tab_w, tab_y = st.tabs([T["tab_weights"], T["tab_yaml"]])
 with tab_w:
     try:
-        found = editing.weights(edits[name], name)
+        found = parsed_weights(edits[name], name)
     except MarcError:
         found = []
-        st.info("Fix the YAML errors below to edit weights with sliders.")
+        st.info(T["fix_yaml"])
     if not found and name in ("index.yaml", "hazards.yaml"):
-        st.info("This file declares no pillar or indicator weights: edit it as YAML.")
+        st.info(T["no_weights"])
     values = {}
     for w in found:
-        values[w.path] = st.slider(w.label, min(0.0, w.value), max(5.0, w.value), float(w.value), 0.25, key=f"w_{version}_{name}_{w.id}_{w.path[0]}",
-                                   help=f"{w.id}: relative weight; 0 leaves it out")
-    if found:
+        values[w.path] = st.slider(w.label, min(0.0, w.value), max(5.0, w.value), float(w.value), 0.25,
+                                   key=f"w_{version}_{name}_{w.id}_{w.path[0]}", help=T["weight_help"].format(id=w.id))
+        if w.id in expert_ids and w.id not in with_values:
+            st.caption(T["no_evidence"].format(name=expert_ids[w.id]))
+            state.link_page("evidence.py", T["evidence_link"].format(name=expert_ids[w.id]), {"indicator": w.id},
+                            icon=":material/edit_note:")
+    if found and any(values[w.path] != w.value for w in found):
         new = editing.set_weights(edits[name], values, name)
         if new != edits[name]:
+            from_loaded = edits[name] == loaded[name] or derived.get(name, (None,))[0] == edits[name]
             edits[name] = new
+            if from_loaded:
+                derived[name] = (new, {w.id: float(values[w.path]) for w in found})
+            else:
+                derived.pop(name, None)
             revs[name] = revs.get(name, 0) + 1  # the text box shows the new text
+fw_new, error = check()
 with tab_y:
-    text = st.text_area("YAML", edits[name], height=420, key=f"y_{version}_{name}_{revs.get(name, 0)}")
-    edits[name] = text
-    up = st.file_uploader("Replace with an uploaded YAML", type=["yaml", "yml"], key=f"yup_{version}_{name}")
-    if up is not None and st.button("Use the uploaded file", key="yup_use"):
+    mode = st.radio(T["editor_mode"], ["code", "plain"], horizontal=True, key="fw_editor_mode",
+                    format_func=lambda m: T["mode_code"] if m == "code" else T["mode_plain"])
+    here = [p for p in (error.problems if error else []) if p.file == name and p.line]
+    if mode == "code":
+        from code_editor import code_editor
+
+        st.caption(T["editor_help"])
+        notes = [{"row": p.line - 1, "column": max(p.column - 1, 0), "type": "error", "text": f"[{p.code}] {p.message}"}
+                 for p in here]
+        marks = [{"startRow": p.line - 1, "endRow": p.line - 1, "startCol": 0, "endCol": 200, "className": "marc-error",
+                  "type": "fullLine"} for p in here]
+        reply = code_editor(edits[name], lang="yaml", height=[18, 30], response_mode=["blur", "debounce"], allow_reset=True,
+                            key=f"ce_{version}_{name}_{revs.get(name, 0)}",
+                            props={"annotations": notes, "markers": marks, "showGutter": True, "setOptions": {"showLineNumbers": True}},
+                            options={"showLineNumbers": True, "tabSize": 2, "useSoftTabs": True})
+        seen = ss.setdefault("fw_editor_seen", set())
+        if reply and reply.get("id") and reply["id"] not in seen:
+            seen.add(reply["id"])
+            if reply.get("text") is not None and reply["text"] != edits[name]:
+                edits[name] = reply["text"]
+                st.rerun()
+    else:
+        text = st.text_area(T["yaml"], edits[name], height=420, key=f"y_{version}_{name}_{revs.get(name, 0)}")
+        if text != edits[name]:
+            edits[name] = text
+            st.rerun()
+    for p in here:
+        st.error(f"Line {p.line}, column {p.column}: [{p.code}] {p.message}")
+    up = st.file_uploader(T["upload"], type=["yaml", "yml"], key=f"yup_{version}_{name}")
+    if up is not None and st.button(T["use_upload"], key="yup_use"):
         edits[name] = up.getvalue().decode("utf-8", errors="replace")
         revs[name] = revs.get(name, 0) + 1
         st.rerun()
-    st.download_button("Download this YAML", edits[name].encode(), file_name=name, mime="application/x-yaml")
+    st.download_button(T["download"], edits[name].encode(), file_name=name, mime="application/x-yaml")
 
 changed = [n for n in edits if edits[n] != loaded[n]]
-st.subheader("Validation and preview")
-fw_new = None
-try:
-    fw_new = editing.validate(folder, ss["fw_scratch"], edits, panel)
-    st.success(f"Valid: {len(fw_new.indicators)} indicators in {len(fw_new.components)} components"
-               + (f"; edited: {', '.join(changed)}" if changed else "; no edits"))
-except MarcError as exc:
-    state.show_error(exc)
-    st.caption("The results shown elsewhere stay those of the saved framework until the edit is valid and saved.")
+st.subheader(T["validation"])
+if fw_new is not None:
+    st.success(T["valid"].format(n=len(fw_new.indicators), c=len(fw_new.components))
+               + (T["edited"].format(files=", ".join(changed)) if changed else T["no_edits"]))
+else:
+    state.show_error(error)
+    st.caption(T["kept"])
 
 if fw_new is not None and changed:
-    wide, how = editing.preview(fw_new, state.prepared(), panel, countries)
-    ss["fw_last_good"] = wide
-    year = state.pick_year(s, key="fw_year", label="Edition for the preview")
-    moves = views.rank_changes(s.table, wide, s.outcome.results.index_id, year, n=0)
-    moved = int((moves["change"].fillna(0) != 0).sum())
-    st.write(f"Edited framework {how}: **{moved}** countries change rank in {year}. Biggest movers:")
-    st.dataframe(moves.head(15), hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.1f") for c in ("score_saved", "score_edited")})
+    with state.timing("weight_preview"):
+        wide, how = editing.preview(fw_new, state.prepared(), panel, countries)
+        ss["fw_last_good"] = wide
+        year = state.pick_year(s, key="fw_year", label=T["preview_year"])
+        moves = views.rank_changes(s.table, wide, s.outcome.results.index_id, year, n=0)
+        moved = int((moves["change"].fillna(0) != 0).sum())
+        st.write(T["moved"].format(how=how, moved=moved, year=year))
+        st.dataframe(moves.head(15), hide_index=True, width="stretch",
+                     column_config={c: st.column_config.NumberColumn(format="%.1f") for c in ("score_saved", "score_edited")})
 elif fw_new is None and "fw_last_good" in ss:
-    st.caption("Preview of the last valid edit is kept until the YAML is fixed.")
+    st.caption(T["last_good"])
 
 auth.stop_unless("framework")  # saving and uploads: editors only (marc/access.py)
 c1, c2 = st.columns(2)
-if c1.button("Save", type="primary", disabled=fw_new is None or not changed, key="fw_save"):
+if c1.button(T["save"], type="primary", disabled=fw_new is None or not changed, key="fw_save"):
     try:
         saved = editing.save(folder, edits, loaded)
-        ss["fw_flash"] = "Saved " + ", ".join(p.name for p in saved) + " (backup kept in .backups/)."
+        ss["fw_flash"] = T["saved"].format(files=", ".join(p.name for p in saved))
         ss.pop("fw_key", None)
         st.rerun()
     except MarcError as exc:
-        state.show_error(exc)
-if c2.button("Discard edits and reload from disk", key="fw_reload"):
+        state.show_error(friendly(exc))
+if c2.button(T["reload"], key="fw_reload"):
     ss.pop("fw_key", None)
     state.refresh()
     st.rerun()
 
-st.subheader("Custom indicator CSV")
-st.write("Columns `unit, year, value` (ISO3 codes, UTF-8, at most 5 MB). Saved as `custom/<name>.csv`; "
-         "use it in an indicator with `source: custom/<name>`.")
-up = st.file_uploader("CSV", type=["csv"], key="custom_csv")
+if st.toggle(T["variables"], key="fw_variables"):  # drawn only when asked (keeps slider reruns light)
+    table = variable_table(s.key)
+    q = st.text_input(T["search"], key="fw_var_search")
+    shown = table
+    if q:
+        needle = q.strip().lower()
+        shown = table[table["variable"].str.lower().str.contains(needle, regex=False)
+                      | table["source"].astype(str).str.lower().str.contains(needle, regex=False)]
+    st.caption(T["variables_caption"].format(n=len(shown), total=len(table)))
+    st.dataframe(shown, hide_index=True, width="stretch", height=300)
+
+st.subheader(T["custom"])
+st.write(T["custom_help"])
+up = st.file_uploader(T["csv"], type=["csv"], key="custom_csv")
 if up is not None:
     stem = re.sub(r"[^a-z0-9_]", "_", up.name.rsplit(".", 1)[0].lower()).strip("_") or "custom"
-    cname = st.text_input("Name", value=stem if stem[0].isalpha() else f"c_{stem}", key=f"custom_name_{up.file_id}")
-    if st.button("Check and save", key="custom_save"):
+    cname = st.text_input(T["name"], value=stem if stem[0].isalpha() else f"c_{stem}", key=f"custom_name_{up.file_id}")
+    if st.button(T["check_save"], key="custom_save"):
         problems: list[Problem] = []
         data = up.getvalue()
         frame = evidence.parse_custom(data, cname, up.name, problems)
@@ -113,5 +249,5 @@ if up is not None:
             state.show_error(MarcError(problems or [Problem(up.name, 0, 0, "empty", "no rows")]))
         else:
             write_bytes(folder / "custom" / f"{cname}.csv", data)
-            st.success(f"Saved custom/{cname}.csv: {len(frame)} values for {frame['unit'].nunique()} units, "
-                       f"{frame['year'].min()}–{frame['year'].max()}. Variable `custom/{cname}`.")
+            st.success(T["custom_saved"].format(name=cname, n=len(frame), units=frame["unit"].nunique(),
+                                                y0=frame["year"].min(), y1=frame["year"].max()))

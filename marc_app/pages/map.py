@@ -1,68 +1,137 @@
-"""Map: a classed world choropleth of any metric, with filters; a click opens the country profile."""
+"""Map: a classed world choropleth of any metric, with filters; a click opens the country profile.
+
+The geometry is a static file the browser fetches once; a rerun sends only the values
+(:mod:`marc.webmap`), and the controls and the map rerun as one fragment.  The view (metric,
+edition, filters, bivariate toggle) lives in the URL, so a link opens the same map.
+"""
 
 import streamlit as st
 
-from marc import charts, views
+from marc import views, webmap
 from marc_app import state
 
+#: every user-facing string of this page (for the translation catalogues)
+T = {
+    "metric": "Metric", "title_index": "MARC readiness map", "title": "{label} map", "filters": "Filters",
+    "region": "Region", "income": "Income group", "ldc": "LDC only", "sids": "SIDS only",
+    "conflict": "Conflict-affected only", "transition": "In transition only",
+    "bivariate": "3×3 bivariate view (exposure × readiness gap)",
+    "caption": "{label}, edition {year}: {shown} countries with a value{after}. Solid grey = no data; pale with a "
+               "dashed outline = not in the filter. Click a country (or a dot for a small state) to open its profile. "
+               "Boundaries: Natural Earth 1:50m, de facto lines; MARC takes no position on any boundary.",
+    "after": " after filters", "pick": "Or pick a country", "open": "Open profile",
+    "table": "Show the map's values as a table (the same data as the map)",
+    "cols": {"name": "Country", "unit": "ISO3", "value": "Value", "rank": "Rank", "data_year": "Data year",
+             "cls": "Class", "rank_interval": "Rank interval (5–95%)", "words": "Class", "exposure": "Exposure",
+             "gap": "Readiness gap"},
+    "download": "Download this table (CSV)",
+}
+FLAGS = (("ldc", "ldc"), ("sids", "sids"), ("conflict_affected", "conflict"), ("transition", "transition"))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _spec(url: str, column: str, label: str, kind: str, bivariate: bool, intervals: bool) -> dict:
+    if bivariate:
+        return webmap.bivariate_spec(url)
+    return webmap.choropleth_spec(url, views.Metric(column, label, kind), intervals=intervals)
+
+
 s = state.scored()
-features, points = state.geometry()
-
-by_col = {m.column: m for m in s.metrics}
-c1, c2 = st.columns([2, 3])
-with c1:
-    col = st.selectbox("Metric", list(by_col), format_func=lambda c: by_col[c].label, key="map_metric")
-with c2:
-    year = state.pick_year(s, key="map_year")
-metric = by_col[col]
-st.title(f"{metric.label} map")
-
 countries = s.outcome.countries
-with st.expander("Filters", expanded=False):
-    f1, f2 = st.columns(2)
-    regions = f1.multiselect("Region", sorted(countries["region"].dropna().unique()), key="map_regions")
-    incomes = f2.multiselect("Income group", sorted(countries["income_group"].dropna().unique()), key="map_incomes")
-    g = st.columns(4)
-    flags = {"ldc": g[0].checkbox("LDC only", key="map_ldc"), "sids": g[1].checkbox("SIDS only", key="map_sids"),
-             "conflict_affected": g[2].checkbox("Conflict-affected only", key="map_conflict"),
-             "transition": g[3].checkbox("In transition only", key="map_transition")}
-filtered = bool(regions or incomes or any(flags.values()))
-table_year = s.table[s.table["year"] == year]
-keep = views.filter_units(table_year, countries, regions=regions, incomes=incomes, flags=flags) if filtered else None
+by_col = {m.column: m for m in s.metrics}
+regions_all = sorted(countries["region"].dropna().unique())
+incomes_all = sorted(countries["income_group"].dropna().unique())
 
-bivariate = metric.kind == "priority" and st.toggle("3×3 bivariate view (exposure × readiness gap)", value=True,
-                                                    key="map_bivariate")
-if bivariate:
-    frame = views.priority_frame(s.table, year)
-    if keep is not None:
-        frame.loc[~frame["unit"].isin(keep), "bivariate"] = views.NO_DATA
-    spec = charts.bivariate_map(features, frame)
-    shown = int((frame["bivariate"] != views.NO_DATA).sum())
-else:
-    ranked = state.intervals(year) if col == s.outcome.results.index_id else None
-    frame = views.map_frame(s.table, metric, year, keep=keep, years=s.data_years, intervals=ranked)
-    spec = charts.choropleth(features, points, frame, metric)
-    shown = int(frame["value"].notna().sum())
 
-event = st.vega_lite_chart(spec, on_select="rerun", key=f"map_chart_{bivariate}", width="stretch")
-st.caption(f"{metric.label}, edition {year}: {shown} countries with a value"
-           f"{' after filters' if filtered else ''}; grey = no data. Click a country (or a dot for a small "
-           "state) to open its profile. Boundaries: Natural Earth 1:50m, de facto lines; MARC takes no "
-           "position on any boundary.")
+@st.fragment
+def map_view() -> None:
+    with state.timing("map_view"):
+        _map_view()
 
-picked = None
-for name in ("pick", "pick_small"):
-    sel = (event.selection or {}).get(name) if event else None
-    if sel:
-        picked = sel[0].get("unit")
-if picked:
-    st.session_state["country"] = picked
-    st.switch_page(state.PAGES / "country.py")
+
+def _map_view() -> None:
+    title = st.empty()
+    c1, c2 = st.columns([2, 3])
+    with c1:
+        state.seed("map_metric", "metric", list(by_col), fallback=s.outcome.results.index_id)
+        col = st.selectbox(T["metric"], list(by_col), format_func=lambda c: by_col[c].label, key="map_metric")
+        state.set_param("metric", col, s.outcome.results.index_id)
+    with c2:
+        year = state.pick_year(s, key="map_year")
+    metric = by_col[col]
+    title.title(T["title_index"] if col == s.outcome.results.index_id else T["title"].format(label=metric.label))
+
+    state.seed("map_regions", "region", regions_all, kind="list")
+    state.seed("map_incomes", "income", incomes_all, kind="list")
+    flag_params = state.param_list("flags")
+    for flag, short in FLAGS:
+        if f"map_{short}" not in st.session_state and flag in flag_params:
+            st.session_state[f"map_{short}"] = True
+    # open when the link carries filters; decided once, so the expander does not fold while the user works
+    opened = st.session_state.setdefault("map_filters_open", bool(state.param("region") or state.param("income") or flag_params))
+    with st.expander(T["filters"], expanded=opened):
+        f1, f2 = st.columns(2)
+        regions = f1.multiselect(T["region"], regions_all, key="map_regions")
+        incomes = f2.multiselect(T["income"], incomes_all, key="map_incomes")
+        g = st.columns(4)
+        flags = {flag: g[k].checkbox(T[short], key=f"map_{short}") for k, (flag, short) in enumerate(FLAGS)}
+    state.set_param("region", regions)
+    state.set_param("income", incomes)
+    state.set_param("flags", [f for f, on in flags.items() if on])
+    filtered = bool(regions or incomes or any(flags.values()))
+    table_year = s.table[s.table["year"] == year]
+    keep = views.filter_units(table_year, countries, regions=regions, incomes=incomes, flags=flags) if filtered else None
+
+    bivariate = False
+    if metric.kind == "priority":
+        state.seed("map_bivariate", "bivariate", kind="bool", fallback=True)
+        bivariate = st.toggle(T["bivariate"], key="map_bivariate")
+        state.set_param("bivariate", "1" if bivariate else "0", "1")
+    url = state.geometry_url()
+    points = state.small_states()
+    if bivariate:
+        frame = views.priority_frame(s.table, year)
+        if keep is not None:
+            frame.loc[~frame["unit"].isin(keep) & (frame["bivariate"] != views.NO_DATA), "bivariate"] = views.FILTERED
+        data = webmap.bivariate_data(frame, points)
+        shown = int((~frame["bivariate"].isin([views.NO_DATA, views.FILTERED])).sum())
+        columns = ["name", "unit", "words", "exposure", "gap"]
+        frame = frame.assign(words=frame["bivariate"].map(webmap.bivariate_words))
+    else:
+        ranked = state.intervals_ready(year) if col == s.outcome.results.index_id else None
+        frame = views.map_frame(s.table, metric, year, keep=keep, years=s.data_years, intervals=ranked)
+        data = webmap.choropleth_data(frame, points)
+        shown = int(frame["value"].notna().sum())
+        columns = ["name", "unit", "value", "rank", "rank_interval", "data_year", "cls"]
+    spec = _spec(url, col, metric.label, metric.kind, bivariate, not bivariate and col == s.outcome.results.index_id)
+    # (before its Monte Carlo run is done, an edition's rank interval is simply absent from the tooltip)
+    caption = T["caption"].format(label=metric.label, year=year, shown=shown, after=T["after"] if filtered else "")
+    event = st.vega_lite_chart(webmap.with_data(spec, data), on_select="rerun", key=f"map_chart_{bivariate}",
+                               width="stretch", alt=caption)
+    st.caption(caption)
+    state.seed("map_table", "table", kind="bool", fallback=False)
+    if st.toggle(T["table"], key="map_table"):  # drawn only when asked: keeps the map's reruns light
+        t = frame[[c for c in columns if c in frame.columns]]
+        t = t[t["value"].notna()] if "value" in t.columns else t[t["words"] != views.NO_DATA]
+        st.dataframe(t.rename(columns=T["cols"]).sort_values(T["cols"]["name"]), hide_index=True, width="stretch",
+                     column_config={T["cols"]["value"]: st.column_config.NumberColumn(format="%.1f"),
+                                    T["cols"]["rank"]: st.column_config.NumberColumn(format="%d"),
+                                    T["cols"]["data_year"]: st.column_config.NumberColumn(format="%d"),
+                                    T["cols"]["exposure"]: st.column_config.NumberColumn(format="%.1f"),
+                                    T["cols"]["gap"]: st.column_config.NumberColumn(format="%.1f")})
+    for name in ("pick", "pick_small"):  # a click on a country or a dot opens its profile
+        sel = (event.selection or {}).get(name) if event else None
+        if sel and sel[0].get("unit"):
+            st.session_state["country"] = str(sel[0]["unit"])
+            st.switch_page(state.PAGES / "country.py", query_params={"country": str(sel[0]["unit"])})
+
+
+map_view()
 
 with st.form("open_country", border=False):
     c1, c2 = st.columns([3, 1])
     with c1:
-        unit = state.pick_country(s, key="map_country", label="Or pick a country")
-    if c2.form_submit_button("Open profile"):
+        unit = state.pick_country(s, key="map_country", label=T["pick"], in_url=False)
+    if c2.form_submit_button(T["open"]):
         st.session_state["country"] = unit
-        st.switch_page(state.PAGES / "country.py")
+        st.switch_page(state.PAGES / "country.py", query_params={"country": unit})

@@ -11,9 +11,17 @@ st.title("Rankings & Compare")
 year = state.pick_year(s, key="rank_year")
 countries = s.outcome.countries
 f1, f2, f3 = st.columns([2, 2, 2])
-regions = f1.multiselect("Region", sorted(countries["region"].dropna().unique()), key="rank_regions")
-incomes = f2.multiselect("Income group", sorted(countries["income_group"].dropna().unique()), key="rank_incomes")
+regions_all = sorted(countries["region"].dropna().unique())
+incomes_all = sorted(countries["income_group"].dropna().unique())
+state.seed("rank_regions", "region", regions_all, kind="list")
+state.seed("rank_incomes", "income", incomes_all, kind="list")
+state.seed("rank_query", "q")
+regions = f1.multiselect("Region", regions_all, key="rank_regions")
+incomes = f2.multiselect("Income group", incomes_all, key="rank_incomes")
 query = f3.text_input("Search name or ISO3", key="rank_query")
+state.set_param("region", regions)
+state.set_param("income", incomes)
+state.set_param("q", query)
 t = s.table[s.table["year"] == year]
 keep = views.filter_units(t, countries, regions=regions, incomes=incomes)
 t = t[t["unit"].isin(keep)]
@@ -43,9 +51,11 @@ st.caption(f"{int(view[fw.index.id].notna().sum())} of {len(view)} countries hav
 
 st.subheader("Compare countries")
 names = dict(zip(s.table["unit"], s.table["name"]))
-default = [u for u in [st.session_state.get("country")] if u in names]
-picked = st.multiselect("Countries", sorted(names, key=lambda u: str(names[u])), default=default,
-                        format_func=lambda u: f"{names.get(u, u)} ({u})", key="rank_compare")
+options = sorted(names, key=lambda u: str(names[u]))
+state.seed("rank_compare", "compare", options, kind="list",
+           fallback=[u for u in [st.session_state.get("country")] if u in names])
+picked = st.multiselect("Countries", options, format_func=lambda u: f"{names.get(u, u)} ({u})", key="rank_compare")
+state.set_param("compare", picked)
 if picked:
     side = views.compare(s.table, picked, year, ["rank", fw.index.id, *comps, *extra, "coverage"])
     st.dataframe(side, width="stretch")

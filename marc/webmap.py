@@ -1,0 +1,157 @@
+"""World-map specs for the app: the geometry is a static file fetched once by the browser, and
+each rerun sends only the values, joined to the shapes in the browser by a Vega ``lookup``.
+
+Plain Vega-Lite dictionaries (no Altair on the hot path: building and validating a spec with
+Altair costs more than the rest of a rerun).  The spec of a given metric does not depend on the
+edition or the filters, so Streamlit keeps the drawn view and only swaps the ``values`` dataset.
+
+Layers (as in :mod:`marc.charts`; the colours of :mod:`marc.palette`): a grey base of every
+country (missing data shows as missing), the classed values, and small states as dots.  "Not in
+filter" is a distinct pale fill with a dashed outline; "No data" is the solid grey of the base.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from marc.palette import BIVARIATE, FILTERED_GREY, MISSING_GREY, SVG, palette
+from marc.views import FILTERED, NO_DATA, Metric, class_labels
+
+VALUES = "values"
+DOTS = "dots"
+PROJECTION = {"type": "equalEarth"}
+#: the words of the 3×3 bivariate classes (class 1, 2, 3)
+LEVELS = ("low", "medium", "high")
+
+
+def _geo(url: str) -> dict:
+    return {"url": url, "format": {"type": "json", "property": "features"}}
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    return json.loads(frame[[c for c in columns if c in frame.columns]].to_json(orient="records"))
+
+
+def _pick(name: str) -> list[dict]:
+    return [{"name": name, "select": {"type": "point", "fields": ["unit"], "on": "click", "clear": "dblclick"}}]
+
+
+def _base(url: str) -> dict:
+    return {"data": _geo(url), "mark": {"type": "geoshape", "fill": MISSING_GREY, "stroke": "white", "strokeWidth": 0.3},
+            "encoding": {"tooltip": [{"field": "properties.name", "type": "nominal", "title": "Country"}]}}
+
+
+def _top(layers: list[dict], width: int, height: int) -> dict:
+    return {"width": width, "height": height, "projection": PROJECTION, "layer": layers, "usermeta": SVG,
+            "config": {"view": {"stroke": None}, "legend": {"labelLimit": 260}}}
+
+
+def _dots(points: list[dict], frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    pts = pd.DataFrame(points, columns=["unit", "lon", "lat", "area_km2"])
+    return frame[[c for c in ["unit", "name", *columns] if c in frame.columns]].merge(pts, on="unit", how="inner")
+
+
+def choropleth_spec(url: str, metric: Metric, *, intervals: bool = False, width: int = 900, height: int = 480) -> dict[str, Any]:
+    """The spec of one metric's map (without its data: see :func:`choropleth_data`)."""
+    domain = [*class_labels(), NO_DATA, FILTERED]
+    scale = {"domain": domain, "range": [*palette(metric.kind), MISSING_GREY, FILTERED_GREY]}
+    tooltip = [{"field": "name", "type": "nominal", "title": "Country"},
+               {"field": "value", "type": "quantitative", "title": metric.label, "format": ".1f"},
+               {"field": "rank", "type": "quantitative", "title": "Rank", "format": ".0f"},
+               {"field": "n_ranked", "type": "quantitative", "title": "of", "format": ".0f"},
+               {"field": "data_year", "type": "quantitative", "title": "Data year", "format": ".0f"}]
+    if intervals:
+        tooltip.insert(3, {"field": "rank_interval", "type": "nominal", "title": "Rank interval (5–95%)"})
+    fields = ["unit", "name", "value", "rank", "n_ranked", "data_year", "cls"] + (["rank_interval"] if intervals else [])
+    colour = {"field": "cls", "type": "nominal", "scale": scale, "title": metric.label,
+              "legend": {"orient": "right", "direction": "vertical", "symbolType": "square"}}
+    values = {"data": _geo(url),
+              "transform": [{"lookup": "properties.unit", "from": {"data": {"name": VALUES}, "key": "unit", "fields": fields}},
+                            {"filter": f"datum.cls != null && datum.cls != '{NO_DATA}'"}],
+              "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.3},
+              "encoding": {"color": colour, "tooltip": tooltip,
+                           "stroke": {"condition": {"test": f"datum.cls == '{FILTERED}'", "value": "#8c8c8c"}, "value": "white"},
+                           "strokeDash": {"condition": {"test": f"datum.cls == '{FILTERED}'", "value": [2, 2]}, "value": [1, 0]}},
+              "params": _pick("pick")}
+    dots = {"data": {"name": DOTS}, "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1},
+            "encoding": {"longitude": {"field": "lon", "type": "quantitative"}, "latitude": {"field": "lat", "type": "quantitative"},
+                         "color": {**colour, "legend": None}, "tooltip": tooltip},
+            "params": _pick("pick_small")}
+    return _top([_base(url), values, dots], width, height)
+
+
+def choropleth_data(frame: pd.DataFrame, points: list[dict]) -> dict[str, list[dict]]:
+    """The two datasets of :func:`choropleth_spec` from ``views.map_frame``: every unit's values, and
+    the small states with their coordinates (their class ``No data`` when they have no value)."""
+    cols = ["unit", "name", "value", "rank", "n_ranked", "data_year", "cls", "rank_interval"]
+    dots = _dots(points, frame, cols[2:])
+    dots["cls"] = dots["cls"].fillna(NO_DATA)
+    return {VALUES: _records(frame, cols), DOTS: _records(dots, [*cols, "lon", "lat"])}
+
+
+def bivariate_spec(url: str, *, width: int = 900, height: int = 480) -> dict[str, Any]:
+    """The 3×3 priority map (exposure class × readiness-gap class), small states as dots, and a 3×3
+    legend whose rows and columns are named in words."""
+    keys = list(BIVARIATE)
+    scale = {"domain": [*keys, FILTERED], "range": [*BIVARIATE.values(), FILTERED_GREY]}
+    tooltip = [{"field": "name", "type": "nominal", "title": "Country"},
+               {"field": "words", "type": "nominal", "title": "Class"},
+               {"field": "exposure", "type": "quantitative", "format": ".1f", "title": "Exposure"},
+               {"field": "gap", "type": "quantitative", "format": ".1f", "title": "Readiness gap"}]
+    fields = ["unit", "name", "bivariate", "words", "exposure", "gap"]
+    colour = {"field": "bivariate", "type": "nominal", "scale": scale, "legend": None}
+    layer = {"data": _geo(url),
+             "transform": [{"lookup": "properties.unit", "from": {"data": {"name": VALUES}, "key": "unit", "fields": fields}},
+                           {"filter": f"datum.bivariate != null && datum.bivariate != '{NO_DATA}'"}],
+             "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.3},
+             "encoding": {"color": colour, "tooltip": tooltip,
+                          "stroke": {"condition": {"test": f"datum.bivariate == '{FILTERED}'", "value": "#8c8c8c"}, "value": "white"},
+                          "strokeDash": {"condition": {"test": f"datum.bivariate == '{FILTERED}'", "value": [2, 2]}, "value": [1, 0]}},
+             "params": _pick("pick")}
+    dots = {"data": {"name": DOTS}, "transform": [{"filter": f"datum.bivariate != '{NO_DATA}'"}],
+            "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1},
+            "encoding": {"longitude": {"field": "lon", "type": "quantitative"}, "latitude": {"field": "lat", "type": "quantitative"},
+                         "color": colour, "tooltip": tooltip},
+            "params": _pick("pick_small")}
+    dots_missing = {"data": {"name": DOTS}, "transform": [{"filter": f"datum.bivariate == '{NO_DATA}'"}],
+                    "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1,
+                             "fill": MISSING_GREY},
+                    "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
+                                 "latitude": {"field": "lat", "type": "quantitative"},
+                                 "tooltip": [{"field": "name", "type": "nominal", "title": "Country"}]}}
+    world = {"width": width, "height": height, "projection": PROJECTION, "layer": [_base(url), layer, dots_missing, dots]}
+    grid = [{"key": k, "exposure": f"{LEVELS[int(k[1]) - 1]}", "gap": f"{LEVELS[int(k[4]) - 1]}"} for k in keys]
+    legend = {"data": {"values": grid}, "width": 210, "height": 120, "title": {"text": "Priority class", "anchor": "start"},
+              "layer": [{"mark": "rect", "encoding": {
+                  "x": {"field": "exposure", "type": "ordinal", "sort": list(LEVELS), "title": "Hazard exposure →",
+                        "axis": {"labelAngle": 0}},
+                  "y": {"field": "gap", "type": "ordinal", "sort": list(LEVELS[::-1]), "title": "Readiness gap →"},
+                  "color": {"field": "key", "type": "nominal", "scale": {"domain": keys, "range": list(BIVARIATE.values())},
+                            "legend": None},
+                  "tooltip": [{"field": "exposure", "title": "Exposure"}, {"field": "gap", "title": "Readiness gap"}]}}]}
+    return {"vconcat": [world, legend], "usermeta": SVG, "config": {"view": {"stroke": None}}}
+
+
+def bivariate_words(key: object) -> str:
+    """``"E3-G1"`` -> ``"high exposure, low readiness gap"``."""
+    if not isinstance(key, str) or len(key) != 5 or key not in BIVARIATE:
+        return str(key) if isinstance(key, str) else NO_DATA
+    return f"{LEVELS[int(key[1]) - 1]} exposure, {LEVELS[int(key[4]) - 1]} readiness gap"
+
+
+def bivariate_data(frame: pd.DataFrame, points: list[dict]) -> dict[str, list[dict]]:
+    """The datasets of :func:`bivariate_spec` from ``views.priority_frame`` (``bivariate`` may be
+    ``No data`` or ``Not in filter``)."""
+    frame = frame.assign(words=frame["bivariate"].map(bivariate_words))
+    cols = ["unit", "name", "bivariate", "words", "exposure", "gap"]
+    dots = _dots(points, frame, cols[2:])
+    dots["bivariate"] = dots["bivariate"].fillna(NO_DATA)
+    return {VALUES: _records(frame, cols), DOTS: _records(dots, [*cols, "lon", "lat"])}
+
+
+def with_data(spec: dict[str, Any], data: dict[str, list[dict]]) -> dict[str, Any]:
+    """The spec with its named datasets (a shallow copy: the cached spec is not changed)."""
+    return {**spec, "datasets": data}

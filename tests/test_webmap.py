@@ -1,0 +1,54 @@
+"""Map specs with the geometry by URL and the values joined by Vega lookup (marc.webmap)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from marc import palette, webmap
+from marc.views import FILTERED, NO_DATA, Metric
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({"unit": ["AAA", "BBB", "CCC", "DDD"], "name": ["A", "B", "C", "D"],
+                         "value": [10.0, 90.0, np.nan, 50.0], "rank": [3, 1, np.nan, 2], "n_ranked": 3,
+                         "data_year": [2024, 2024, np.nan, 2023], "cls": ["0–20", "80–100", NO_DATA, FILTERED]})
+
+
+POINTS = [{"unit": "BBB", "name": "B", "lon": 1.0, "lat": 2.0, "area_km2": 300.0},
+          {"unit": "CCC", "name": "C", "lon": 3.0, "lat": 4.0, "area_km2": 20.0}]
+
+
+def test_choropleth_fetches_geometry_once_and_joins_values():
+    spec = webmap.choropleth_spec("app/static/world-x.json", Metric("readiness", "MARC readiness", "score"))
+    base, values, dots = spec["layer"]
+    assert base["data"]["url"] == values["data"]["url"] == "app/static/world-x.json"
+    look = values["transform"][0]["lookup"], values["transform"][0]["from"]
+    assert look[0] == "properties.unit" and look[1]["data"] == {"name": webmap.VALUES} and look[1]["key"] == "unit"
+    assert dots["data"] == {"name": webmap.DOTS} and [p["name"] for p in dots["params"]] == ["pick_small"]
+    scale = values["encoding"]["color"]["scale"]
+    assert scale["range"][-2:] == [palette.MISSING_GREY, palette.FILTERED_GREY] and scale["domain"][-1] == FILTERED
+    assert "datasets" not in spec  # the values travel separately: the spec is the same for every edition
+
+
+def test_choropleth_data_has_values_and_small_state_dots():
+    data = webmap.choropleth_data(_frame(), POINTS)
+    assert [r["unit"] for r in data[webmap.VALUES]] == ["AAA", "BBB", "CCC", "DDD"]
+    assert data[webmap.VALUES][2]["value"] is None  # NaN travels as null
+    dots = {r["unit"]: r for r in data[webmap.DOTS]}
+    assert set(dots) == {"BBB", "CCC"} and dots["BBB"]["lon"] == 1.0 and dots["CCC"]["cls"] == NO_DATA
+
+
+def test_bivariate_dots_words_and_filtered_class():
+    frame = pd.DataFrame({"unit": ["AAA", "BBB", "CCC"], "name": ["A", "B", "C"], "exposure": [80.0, 10.0, np.nan],
+                          "gap": [70.0, 5.0, np.nan], "bivariate": ["E3-G3", FILTERED, NO_DATA]})
+    data = webmap.bivariate_data(frame, POINTS)
+    words = {r["unit"]: r["words"] for r in data[webmap.VALUES]}
+    assert words == {"AAA": "high exposure, high readiness gap", "BBB": FILTERED, "CCC": NO_DATA}
+    assert {r["unit"] for r in data[webmap.DOTS]} == {"BBB", "CCC"}
+    spec = webmap.bivariate_spec("g.json")
+    world, legend = spec["vconcat"]
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in world["layer"]]
+    assert marks == ["geoshape", "geoshape", "circle", "circle"]  # base, classes, small states without and with data
+    assert {r["exposure"] for r in legend["data"]["values"]} == set(webmap.LEVELS)
+    assert world["layer"][1]["encoding"]["color"]["scale"]["range"][-1] == palette.FILTERED_GREY
