@@ -380,7 +380,7 @@ def ensure_report(source_ids: list[str] | None = None, mirror: Path | str | None
                 elif mirror is not None and bundle.mirror_has(mirror, sid):
                     files, origin = bundle.stage_from_mirror(source, mirror, bar)
                     entry, action = lock_entry(files, origin), "copied"
-                elif source.on_demand:
+                elif source.on_demand and not source.urls:  # with urls: downloaded when named
                     outcomes.append(Outcome(sid, "on-demand", folder))
                     continue
                 elif source.manual:
