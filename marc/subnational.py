@@ -258,3 +258,112 @@ def level_config(config, data_root: Path, level: str = LEVEL):
     notes = [f"{i} (disabled: {by_id[i].source.dataset}/{by_id[i].source.file} not in the data folder; "
              f"`marc pull {by_id[i].source.dataset}` online)" for i in off]
     return cfg, notes
+
+
+def unit_population(units: gpd.GeoDataFrame, data_root: Path, population=None, *, cache_dir: Path | None = None) -> pd.Series:
+    """Grid population per unit (exactextract sum over the admin-1 population grid), cached by geometry and grid."""
+    from marc.boundaries import geometry_hash
+    from marc.hazards import zonal
+    from marc.hazards.raster import read_raster
+
+    path = Path(data_root) / (population.dataset if population else POPULATION_SOURCE) / (
+        population.file if population else POPULATION_FILE)
+    if not path.exists():
+        raise MarcError.single(POPULATION_SOURCE, "missing-file", f"{path} not found; run `marc pull {POPULATION_SOURCE}`")
+    key = hashlib.sha256(f"{CODE_VERSION}|{geometry_hash(units)}|{file_hash(path)}".encode()).hexdigest()[:24]
+    cache = (cache_dir or _cache_dir()) / f"population-{key}.parquet"
+    try:
+        return pd.read_parquet(cache)["population"]
+    except (OSError, ValueError, KeyError):
+        pass
+    grid = read_raster(path, crs="EPSG:4326")
+    s = zonal.unit_population(units.reset_index(drop=True), grid).rename("population")
+    buf = io.BytesIO()
+    s.to_frame().to_parquet(buf)
+    write_bytes(cache, buf.getvalue(), keep_backup=False)
+    return s
+
+
+def zero_share(hazard_table: pd.DataFrame, layer_ids: list[str]) -> tuple[float, int]:
+    """Share (and count) of units whose every geospatial layer is exactly 0 in their latest year."""
+    cols = [c for c in layer_ids if c in hazard_table.columns]
+    if hazard_table is None or hazard_table.empty or not cols:
+        return float("nan"), 0
+    latest = hazard_table.sort_values("year").groupby("unit").last()
+    zero = (latest[cols].fillna(0.0) == 0).all(axis=1)
+    return float(zero.mean()), int(zero.sum())
+
+
+def attach(outcome, units: gpd.GeoDataFrame, data_root: Path | None = None) -> pd.DataFrame:
+    """Add the subnational columns to *outcome* (``outcome.extra["subnational"]``, one row per unit and
+    chosen year): ``country``, ``population`` (scaled to the WDI national total), ``readiness_inherited``,
+    ``exposure_all_zero`` and ``view`` = "national readiness × subnational exposure"."""
+    from marc import sources
+
+    root = Path(data_root) if data_root else sources.cache_root()
+    pop_ref = outcome.hazards.population if outcome.hazards is not None else None
+    link = units[["unit", "parent"]].astype(str)
+    inherited = outcome.panel[outcome.panel["variable"] == "wdi/SP.POP.TOTL"].merge(link, on="unit")
+    national = national_population(inherited.assign(unit=inherited["parent"]))
+    try:
+        grid = unit_population(units, root, pop_ref)
+        pop = scaled_population(units, grid, national)
+    except MarcError:
+        pop = pd.DataFrame({"unit": link["unit"], "grid_population": np.nan, "share": np.nan, "population": np.nan})
+    frame = link.rename(columns={"parent": "country"}).merge(pop[["unit", "population"]], on="unit", how="left")
+    frame["readiness_inherited"] = True
+    frame["view"] = VIEW_LABEL
+    zero = pd.Series(False, index=frame["unit"])
+    ht = outcome.hazard_table
+    if ht is not None and len(ht) and outcome.hazards is not None:
+        ids = [lyr.id for lyr in outcome.hazards.geospatial]
+        latest = ht.sort_values("year").groupby("unit").last()
+        cols = [c for c in ids if c in latest.columns]
+        zero = (latest[cols].fillna(0.0) == 0).all(axis=1).reindex(frame["unit"]).fillna(False)
+    frame["exposure_all_zero"] = zero.to_numpy()
+    out = pd.concat([frame.assign(year=y) for y in outcome.years], ignore_index=True)
+    outcome.extra["subnational"] = out
+    return out
+
+
+def top_regions(outcome, country: str, year: int | None = None, n: int = 5) -> pd.DataFrame:
+    """The *n* most exposed admin-1 units of *country*: ``unit, name, exposure, population`` and the layer scores."""
+    table = outcome.table(year)
+    table = table[table.get("country", pd.Series(index=table.index, dtype=object)) == country]
+    cols = ["unit", "name", "exposure", "population"] + [lyr.id for lyr in outcome.hazards.geospatial
+                                                        if outcome.hazards is not None and lyr.id in table.columns]
+    cols = [c for c in dict.fromkeys(cols) if c in table.columns]
+    return table.dropna(subset=["exposure"]).sort_values(["exposure", "unit"], ascending=[False, True])[cols].head(n)
+
+
+def units_from_option(units: Path, id_field: str, name_field: str | None, parent_field: str) -> tuple[gpd.GeoDataFrame, str]:
+    """``--units``: the word ``admin1`` (no such file) means the default admin-1 layer; else a boundary file.
+    Returns the units (``attrs["level"]`` set) and a line saying what was loaded."""
+    from marc.boundaries import load_units
+
+    if str(units) == LEVEL and not Path(units).exists():
+        admin1 = default_admin1()
+        gdf = admin1.units.copy()
+        gdf.attrs["level"] = LEVEL
+        gdf.attrs["vintage"] = admin1.vintage
+        return gdf, "Units: " + admin1.report()
+    gdf = load_units(units, id_field, name_field=name_field, parent_field=parent_field)
+    gdf.attrs["level"] = LEVEL
+    return gdf, f"Units: {len(gdf)} from {units}"
+
+
+def summary_lines(outcome) -> list[str]:
+    """What `marc score --units` reports: units and countries with exposure, the all-zero share, the view."""
+    sub = outcome.extra.get("subnational")
+    ht = outcome.hazard_table
+    lines = [f"Subnational view: {VIEW_LABEL} (national readiness inherited from each unit's country, flagged)."]
+    if sub is None or ht is None or ht.empty:
+        return lines + ["No subnational exposure (hazards.yaml absent or --no-hazards)."]
+    latest = ht.sort_values("year").groupby("unit").last()
+    with_exp = latest.index[latest["exposure"].notna()]
+    link = sub.drop_duplicates("unit").set_index("unit")["country"]
+    n_c = link.reindex(with_exp).nunique()
+    zero = sub.drop_duplicates("unit")["exposure_all_zero"]
+    lines.append(f"Exposure for {len(with_exp)} units in {n_c} countries; {zero.mean():.1%} of units ({int(zero.sum())}) "
+                 "have every exposure layer at zero.")
+    return lines
