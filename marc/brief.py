@@ -251,6 +251,7 @@ def facts(outcome: Outcome, unit: str, year: int | None = None, *, intervals: pd
     info = outcome.countries.set_index("unit").loc[unit] if outcome.countries is not None and unit in set(
         outcome.countries["unit"]) else pd.Series(dtype=object)
     indicators, coverage = _indicators(outcome, unit, y)
+    from marc.subnational_brief import admin1_facts
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -266,6 +267,7 @@ def facts(outcome: Outcome, unit: str, year: int | None = None, *, intervals: pd
         "headline": _headline(outcome, table, unit, y, intervals),
         "peers": _peers(outcome, table, unit, info),
         "hazards": _hazards(outcome, row, unit, y),
+        "admin1": admin1_facts(outcome, unit),  # admin-1 exposure map and most exposed regions
         "projections": _projections(outcome.panel, unit, y),
         "strengths": indicators[:N_EXTREMES],
         "weaknesses": indicators[::-1][:N_EXTREMES] if len(indicators) > N_EXTREMES else [],

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from marc import subnational_brief
 from marc.brief import (framework_line, interval_text, messages, name_of, num, pillar_chart_png, rank_text,
                         rationale)
 
@@ -56,6 +57,7 @@ def blocks(f: dict, lang: str = "en", chart: bool = True) -> list[Block]:
     out.append(Block("h1", m["h_rationale"]))
     out.append(Block("p", rationale(f, lang)))
     out += _hazards(f, m, lang)
+    out += subnational_brief.blocks(f, m, lang, chart)  # admin-1 map and most exposed regions
     out += _peers(f, m, lang)
     out += _extremes(f, m, lang)
     out += _context(f, m, lang)

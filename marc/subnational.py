@@ -326,16 +326,6 @@ def attach(outcome, units: gpd.GeoDataFrame, data_root: Path | None = None) -> p
     return out
 
 
-def top_regions(outcome, country: str, year: int | None = None, n: int = 5) -> pd.DataFrame:
-    """The *n* most exposed admin-1 units of *country*: ``unit, name, exposure, population`` and the layer scores."""
-    table = outcome.table(year)
-    table = table[table.get("country", pd.Series(index=table.index, dtype=object)) == country]
-    cols = ["unit", "name", "exposure", "population"] + [lyr.id for lyr in outcome.hazards.geospatial
-                                                        if outcome.hazards is not None and lyr.id in table.columns]
-    cols = [c for c in dict.fromkeys(cols) if c in table.columns]
-    return table.dropna(subset=["exposure"]).sort_values(["exposure", "unit"], ascending=[False, True])[cols].head(n)
-
-
 def units_from_option(units: Path, id_field: str, name_field: str | None, parent_field: str) -> tuple[gpd.GeoDataFrame, str]:
     """``--units``: the word ``admin1`` (no such file) means the default admin-1 layer; else a boundary file.
     Returns the units (``attrs["level"]`` set) and a line saying what was loaded."""

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from marc import charts, sources, views
-from marc_app import state
+from marc_app import state, subnational
 
 s = state.scored()
 fw = s.outcome.framework
@@ -66,6 +66,8 @@ with right:
             st.info("No hazard data for this country.")
     else:
         st.info("No hazard results (hazards.yaml absent or not built).")
+
+subnational.country_section(s, unit)  # admin-1 exposure map and most exposed regions
 
 st.subheader("Trend")
 long = views.trend(s.table, unit, [fw.index.id, *views.components(fw)])

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from marc import charts, views
-from marc_app import state
+from marc_app import state, subnational
 
 s = state.scored()
 features, points = state.geometry()
@@ -15,6 +15,8 @@ with c1:
 with c2:
     year = state.pick_year(s, key="map_year")
 metric = by_col[col]
+if subnational.map_switch(s):  # admin-1 units for a chosen country or region
+    st.stop()
 st.title("MARC readiness map" if col == s.outcome.results.index_id else f"{metric.label} map")
 
 countries = s.outcome.countries
