@@ -82,6 +82,7 @@ def map_switch(s: state.Scored) -> bool:
     """Map page: a switch to admin-1 units for one country or a region; True when the admin-1 map was drawn."""
     if not st.toggle("Admin-1 units (national readiness × subnational exposure)", key="map_admin1"):
         return False
+    st.title("Admin-1 exposure map")
     exp = exposure()
     if exp is None:
         return True

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 _ADMIN1_PATHS = """(title) => {
   for (const svg of document.querySelectorAll('svg')) {
     if (!(svg.textContent || '').includes(title)) continue;
-    const paths = [...svg.querySelectorAll('g.mark-geoshape path')];
+    const paths = [...svg.querySelectorAll('g.mark-shape path')];
     return {n: paths.length, fills: paths.map(p => p.getAttribute('fill')), text: svg.textContent};
   }
   return null;
@@ -90,7 +90,7 @@ def test_map_switches_to_admin1_for_a_country_and_a_region(server, page):
     B.settle(page, timeout=400)
     mali = _wait_admin1(page, "Mali: exposure by admin-1 region", 9)
     assert mali["n"] == 9                                                 # NE 4.0: Mali's 9 regions (2017)
-    page.get_by_text("Region", exact=True).last.click()
+    page.locator('[data-testid="stRadio"]').get_by_text("Region", exact=True).click()
     B.settle(page, timeout=400)
     B.pick_option(page, "Region", "Sub-Saharan Africa")
     B.settle(page, timeout=400)

@@ -257,3 +257,36 @@ def test_task_graph_holds_paths_not_arrays(admin1_real, real_data, tmp_path):
     assert str(real_data / subnational.POPULATION_SOURCE / subnational.POPULATION_FILE).encode() in blob
     assert b"numpy" not in blob and b"shapely" not in blob     # no array or geometry is pickled into the graph
     assert (tmp_path / "stage" / "units.parquet").exists()
+
+
+def test_marc_score_units_admin1_without_a_file(real_data, tmp_path):
+    """The acceptance run: `marc score --units admin1 --out sub.csv` on the pulled data."""
+    out = tmp_path / "sub.csv"
+    env = {**os.environ, "COLUMNS": "200", "MARC_DATA_DIR": str(real_data)}
+    run = subprocess.run([sys.executable, "-m", "marc", "score", "--units", "admin1", "--out", str(out)],
+                         capture_output=True, text=True, cwd=REPO, env=env)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Natural Earth 4.0 (2017)" in run.stdout and "UMI (8, absent from Natural Earth Admin-0)" in run.stdout
+    assert "national readiness × subnational exposure" in run.stdout and "every exposure layer at zero" in run.stdout
+    t = pd.read_csv(out)
+    exposed = t[t["exposure"].notna()]
+    assert exposed["unit"].nunique() > 3000
+    assert exposed["country"].nunique() >= 185
+    assert t["readiness_inherited"].all() and (t["view"] == "national readiness × subnational exposure").all()
+    assert "Somaliland" in set(t.loc[t["country"] == "SOM", "name"])              # SOL's unit sits under Somalia
+    share = t["exposure_all_zero"].mean()
+    assert 0 < share < 0.6
+    from marc import project
+
+    panel, _ = project.load_data(progress=False)
+    national = subnational.national_population(panel)
+    for iso3 in ("NGA", "PHL", "SOM", "HTI"):  # regions add up to the WDI 2020 total despite coastal cell loss
+        assert t.loc[t["country"] == iso3, "population"].sum() == pytest.approx(national[iso3], rel=1e-9), iso3
+
+
+def test_marc_score_units_missing_file_is_a_clear_error(tmp_path):
+    env = {**os.environ, "COLUMNS": "200"}
+    run = subprocess.run([sys.executable, "-m", "marc", "score", "--units", str(tmp_path / "nope.geojson"),
+                          "--id-field", "id", "--out", str(tmp_path / "x.csv")], capture_output=True, text=True,
+                         cwd=REPO, env=env)
+    assert run.returncode == 2 and "Traceback" not in run.stderr and "nope.geojson" in run.stderr
