@@ -35,6 +35,10 @@ def server(real_data, tmp_path_factory):
     pytest.importorskip("playwright")
     fw = tmp_path_factory.mktemp("fw-sub") / "indicators"
     shutil.copytree(REPO / "indicators", fw, ignore=shutil.ignore_patterns(".backups"))
+    from marc import project, subnational_view
+
+    panel, _ = project.load_data(progress=False)  # warm the on-disk admin-1 caches the server will read
+    assert subnational_view.admin1_exposure(fw, panel) is not None
     ART.mkdir(exist_ok=True)
     proc, url = B.start_server(fw, log=ART / "server_subnational.log")
     yield url
@@ -50,6 +54,12 @@ def page(server):
         pg = b.new_page(viewport={"width": 1400, "height": 1100})
         yield pg
         b.close()
+
+
+def _wait_any_admin1(page, timeout: float = 400.0) -> None:
+    """Wait until some admin-1 map is drawn (the page has finished its first admin-1 run)."""
+    _wait_admin1(page, "exposure by admin-1 region", 1, timeout)
+    B.settle(page, timeout=timeout)
 
 
 def _wait_admin1(page, title: str, n_min: int, timeout: float = 400.0) -> dict:
@@ -69,6 +79,7 @@ def test_country_page_shows_admin1_map_and_top_regions(server, page):
     page.goto(f"{server}/country")
     page.locator("h1").first.wait_for(timeout=300_000)
     B.settle(page, timeout=300)
+    _wait_any_admin1(page)
     B.pick_option(page, "Country", "Mozambique (MOZ)")
     B.settle(page, timeout=400)
     got = _wait_admin1(page, "Mozambique: exposure by admin-1 region", 10)
@@ -85,12 +96,13 @@ def test_map_switches_to_admin1_for_a_country_and_a_region(server, page):
     page.locator("h1").first.wait_for(timeout=300_000)
     B.settle(page, timeout=300)
     page.get_by_text("Admin-1 units (national readiness × subnational exposure)").click()
-    B.settle(page, timeout=400)
+    _wait_any_admin1(page)
     B.pick_option(page, "Country", "Mali (MLI)")
     B.settle(page, timeout=400)
     mali = _wait_admin1(page, "Mali: exposure by admin-1 region", 9)
     assert mali["n"] == 9                                                 # NE 4.0: Mali's 9 regions (2017)
     page.locator('[data-testid="stRadio"]').get_by_text("Region", exact=True).click()
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Region").first.wait_for(timeout=400_000)
     B.settle(page, timeout=400)
     B.pick_option(page, "Region", "Sub-Saharan Africa")
     B.settle(page, timeout=400)
