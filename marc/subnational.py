@@ -36,7 +36,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from marc.atomic import file_hash, write_bytes
+from marc.atomic import write_bytes
 from marc.boundaries import COUNTRIES_FILE, OVERRIDES, _valid
 from marc.errors import MarcError
 
@@ -148,7 +148,9 @@ def load_admin1(folder: Path, natural_earth: Path, *, cache_dir: Path | None = N
     Parquet read."""
     path = _find_file(Path(folder))
     admin0 = Path(natural_earth) / COUNTRIES_FILE
-    key = hashlib.sha256(f"{CODE_VERSION}|{file_hash(path)}|{file_hash(admin0) if admin0.exists() else ''}".encode())
+    from marc.hazards.build import file_digest
+
+    key = hashlib.sha256(f"{CODE_VERSION}|{file_digest(path)}|{file_digest(admin0) if admin0.exists() else ''}".encode())
     cache = (cache_dir or _cache_dir()) / f"admin1-{key.hexdigest()[:24]}"
     try:
         units = gpd.read_parquet(cache.with_suffix(".parquet"))
@@ -270,7 +272,9 @@ def unit_population(units: gpd.GeoDataFrame, data_root: Path, population=None, *
         population.file if population else POPULATION_FILE)
     if not path.exists():
         raise MarcError.single(POPULATION_SOURCE, "missing-file", f"{path} not found; run `marc pull {POPULATION_SOURCE}`")
-    key = hashlib.sha256(f"{CODE_VERSION}|{geometry_hash(units)}|{file_hash(path)}".encode()).hexdigest()[:24]
+    from marc.hazards.build import file_digest
+
+    key = hashlib.sha256(f"{CODE_VERSION}|{geometry_hash(units)}|{file_digest(path)}".encode()).hexdigest()[:24]
     cache = (cache_dir or _cache_dir()) / f"population-{key}.parquet"
     try:
         return pd.read_parquet(cache)["population"]

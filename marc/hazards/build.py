@@ -38,6 +38,29 @@ def default_cache_dir() -> Path:
     return cache_root() / "_derived" / "hazards"
 
 
+def file_digest(path: Path, memo_dir: Path | None = None) -> str:
+    """sha256 of a file, remembered by (size, mtime_ns, inode) in ``<hazard cache>/digests.json`` so an
+    unchanged input is not re-read on a warm build (as git's index does); a changed stat re-hashes."""
+    path = Path(path).resolve()
+    st = path.stat()
+    stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+    memo_path = (memo_dir or default_cache_dir()) / "digests.json"
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        memo = {}
+    hit = memo.get(str(path))
+    if hit and hit[:3] == stamp:
+        return hit[3]
+    digest = file_hash(path)
+    memo[str(path)] = [*stamp, digest]
+    try:
+        write_bytes(memo_path, json.dumps(memo, sort_keys=True).encode(), keep_backup=False)
+    except OSError:
+        pass  # a read-only cache only costs speed
+    return digest
+
+
 def _files(config: HazardConfig) -> list[tuple[str, str]]:
     refs = [(layer.source.dataset, layer.source.file) for layer in config.geospatial]
     if config.population is not None:
@@ -55,7 +78,7 @@ def input_hash(config: HazardConfig, units: gpd.GeoDataFrame, data_root: Path) -
     for dataset, file in _files(config):
         path = vector.source_path(data_root, dataset, file)
         h.update(f"{dataset}/{file}:".encode())
-        h.update(file_hash(path).encode() if path.exists() else b"missing")
+        h.update(file_digest(path).encode() if path.exists() else b"missing")
     return h.hexdigest()
 
 

@@ -104,31 +104,36 @@ def _clip(geoms: np.ndarray, footprint: shapely.Geometry) -> tuple[np.ndarray, n
     """``unit ∩ footprint`` per unit, and which units it touches.
 
     A world footprint (a coastal band, a year of swaths) is a multipolygon of hundreds of disjoint
-    parts; overlaying every unit with all of it is quadratic.  Each unit is overlaid only with the
-    parts whose envelopes meet it (an STRtree query), which is the same set: the parts are disjoint."""
-    parts = shapely.get_parts(footprint)
+    parts with up to 10⁵ vertices each; overlaying every unit with all of it is quadratic.  Each part
+    is prepared once and tested against the units its envelope meets (an STRtree of the units); a
+    unit is then overlaid only with the parts that meet it, first cut to the unit's bounding box
+    (``clip_by_rect``, repaired with ``make_valid``).  The parts are disjoint and the cut keeps all
+    of them inside the box, so the result is the same set as ``unit ∩ footprint``."""
+    parts = shapely.get_parts(footprint)  # new objects: preparing them never touches the shared footprint
     parts = parts[~shapely.is_empty(parts)]
     inter = np.full(len(geoms), None, dtype=object)
     hit = np.zeros(len(geoms), dtype=bool)
     if not len(parts):
         return inter, hit
-    ui, pi = shapely.STRtree(parts).query(geoms, predicate="intersects")
+    shapely.prepare(parts)
+    pi, ui = shapely.STRtree(geoms).query(parts, predicate="intersects")
     if not len(ui):
         return inter, hit
-    order = np.argsort(ui, kind="stable")
+    order = np.lexsort((pi, ui))
     ui, pi = ui[order], pi[order]
     starts = np.flatnonzero(np.r_[True, ui[1:] != ui[:-1]])
     for s, e in zip(starts, np.r_[starts[1:], len(ui)]):
         i = ui[s]
-        local = parts[np.sort(pi[s:e])]
-        if len(local) == 1:
-            near = local[0]
-        elif all(g.geom_type == "Polygon" for g in local):
-            near = shapely.multipolygons(list(local))
-        else:
-            near = shapely.union_all(local)
-        inter[i] = shapely.make_valid(shapely.intersection(geoms[i], near))
-        hit[i] = True
+        box = shapely.bounds(geoms[i])
+        local = shapely.make_valid(shapely.clip_by_rect(parts[pi[s:e]], *box))
+        local = local[~shapely.is_empty(local)]
+        if not len(local):
+            continue
+        near = local[0] if len(local) == 1 else shapely.union_all(local)
+        out = shapely.make_valid(shapely.intersection(geoms[i], near))
+        if not out.is_empty:
+            inter[i] = out
+            hit[i] = True
     return inter, hit
 
 
