@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-N_TOP = 5
+N_TOP = 3
 
 
 def _r(value: Any, digits: int = 1) -> float | None:
@@ -73,25 +73,26 @@ def map_png(f: dict, lang: str = "en", scale: float = 2.0) -> bytes:
     frame = pd.DataFrame(a["regions"]).merge(gdf[["unit", "name"]], on="unit").assign(population=float("nan"))
     features = boundaries.display_geojson(gdf, tolerance=0.01, small_area_km2=0.0)["features"]
     spec = admin1_map(features, frame, title=m["admin1_map_title"].format(name=f["meta"]["name"]),
-                      vintage_note=m["admin1_vintage"].format(vintage=a["vintage"]), view_note=m["admin1_view"], legend=m["admin1_legend"],
-                      width=460, height=340)
+                      vintage_note=m["admin1_map_vintage"].format(vintage=a["vintage"]), view_note="",
+                      legend=m["admin1_legend"], width=640, height=120)
     return vlc.vegalite_to_png(spec, scale=scale)
 
 
 def blocks(f: dict, m: dict, lang: str = "en", chart: bool = True) -> list:
-    """Heading, map, top-regions table and notes (empty when the facts hold no admin-1 section)."""
+    """Heading, a flat map, and one note naming the most exposed regions (empty without admin-1 facts).
+    Kept to about a sixth of a page so the brief stays within four pages."""
     from marc.brief import num
     from marc.brief_blocks import Block
 
     a = f.get("admin1")
     if not a:
         return []
-    out = [Block("h1", m["h_admin1"]), Block("p", m["admin1_intro"].format(n=num(a["n_units"], lang)))]
+    out = [Block("h1", m["h_admin1"])]
     if chart:
         out.append(Block("image", image=map_png(f, lang)))
-    rows = [[t["name"], num(t["exposure"], lang), num(t["population"], lang)] for t in a["top"]]
-    out.append(Block("table", header=[m["col_region"], m["col_admin1_exposure"], m["col_population"]], rows=rows,
-                     widths=[4, 1.6, 2]))
-    out.append(Block("note", m["admin1_vintage"].format(vintage=a["vintage"]) + " " + m["admin1_note"].format(
-        zero=num(a["n_zero"], lang), n=num(a["n_units"], lang))))
+    top = "; ".join(m["admin1_top_item"].format(name=t["name"], exposure=num(t["exposure"], lang),
+                                                population=num(t["population"], lang)) for t in a["top"])
+    out.append(Block("note", " ".join([m["admin1_top"].format(top=top), m["admin1_intro"].format(n=num(a["n_units"], lang)),
+                                        m["admin1_vintage"].format(vintage=a["vintage"]),
+                                        m["admin1_note"].format(zero=num(a["n_zero"], lang), n=num(a["n_units"], lang))])))
     return out
