@@ -349,6 +349,8 @@ def facts(outcome: Outcome, unit: str, year: int | None = None, *, intervals: pd
     hazards = _hazards(outcome, row, unit, y)
     gcf = _gcf(outcome.panel, unit, y)
     used = export.used_sources(outcome, ("inform_climate_change", "gcf_open_data", "unfccc_ndc_registry"))
+    from marc.subnational_brief import admin1_facts
+
     return {
         "meta": {"unit": unit, "name": str(row.get("name") or info.get("name") or unit), "year": y,
                  "date": today or _dt.date.today().isoformat(), "version": export.marc_version(),
@@ -360,6 +362,7 @@ def facts(outcome: Outcome, unit: str, year: int | None = None, *, intervals: pd
         "uncertainty": uncertainty,
         "peers": _peers(outcome, table, unit, info),
         "hazards": hazards,
+        "admin1": admin1_facts(outcome, unit),  # admin-1 exposure map and most exposed regions
         "projections": _projections(outcome.panel, unit, y),
         "strengths": indicators[:N_EXTREMES],
         "weaknesses": indicators[::-1][:N_EXTREMES] if len(indicators) > N_EXTREMES else [],

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from marc import brief_text as bt
-from marc.brief import num
+from marc import subnational_brief
+from marc.brief import messages, num
 from marc.i18n import t, tn, tr
 
 
@@ -35,6 +36,7 @@ def blocks(f: dict, lang: str = "en", chart: bool = True) -> list[Block]:
     out.append(Block("h1", t("h_summary", lang)))
     out.append(Block("p", bt.summary(f, lang)))
     out += _gcf_context(f, lang)
+    out += subnational_brief.blocks(f, messages(lang), lang, chart)  # admin-1 map and most exposed regions
     out += _peers(f, lang)
     out += _extremes(f, lang)
     out += _limits(f, lang)

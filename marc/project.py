@@ -176,6 +176,10 @@ def hazard_results(fw_dir: Path, results: Results, panel: pd.DataFrame, *, units
     config = load_hazards(Path(fw_dir) / "hazards.yaml")
     if units_gdf is None:
         units_gdf = boundaries.countries(sources.source_dir("natural_earth"))
+    elif units_gdf.attrs.get("level", "admin1") in config.levels:  # subnational: per-polygon layers, own goalposts
+        from marc.subnational import level_config
+
+        config, _ = level_config(config, data_root or sources.cache_root(), units_gdf.attrs.get("level", "admin1"))
     rows = build_hazards(config, units_gdf, data_root or sources.cache_root(), engine=engine, progress=progress)
     full = pd.concat([panel, rows], ignore_index=True) if len(rows) else panel
     table = hazard_scores(config, full)
@@ -230,6 +234,10 @@ def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, pa
     if hazards and (Path(framework_dir) / "hazards.yaml").exists():
         outcome.hazards, outcome.hazard_table, outcome.priority, outcome.context = hazard_results(
             framework_dir, results, panel, units_gdf=units_gdf, engine=engine)
+    if units_gdf is not None:  # national readiness (inherited) × subnational exposure
+        from marc.subnational import attach
+
+        attach(outcome, units_gdf)
     return outcome
 
 

@@ -470,7 +470,7 @@ def _ensure_locked(registry: Registry, ids: list[str], mirror: Path | None, prog
                 elif mirror is not None and bundle.mirror_has(mirror, sid):
                     files, origin = bundle.stage_from_mirror(source, mirror, bar, before_install=write_pending)
                     entry, action = read_pending(sid) or lock_entry(files, origin), "copied"
-                elif source.on_demand:
+                elif source.on_demand and not source.urls:  # with urls: downloaded when named
                     outcomes.append(Outcome(sid, "on-demand", folder))
                     continue
                 elif source.manual:

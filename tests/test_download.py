@@ -303,3 +303,15 @@ def test_geoboundaries_on_demand(server):
     with pytest.raises(MarcError) as err:
         dl.fetch_geoboundaries("XXX", registry=reg)
     assert err.value.problems[0].code == "download-not-found"
+
+
+def test_on_demand_source_with_urls_is_pulled_only_when_named(server):
+    serve_demo(server)
+    server.routes["/dem.tif"] = b"II*\x00dem"
+    extra = {"dem": {"title": "DEM", "publisher": "T", "licence": "PD", "redistribution": True, "commercial_use": True,
+                     "citation": "T", "on_demand": True, "urls": [f"{server.base}/dem.tif"], "files": ["dem.tif"]}}
+    reg = registry(server, **extra)
+    bulk = ensure_report(None, progress=False, registry=reg)
+    assert [o.source_id for o in bulk] == ["demo"] and not source_dir("dem").exists()   # a bulk pull skips it
+    named = ensure_report(["dem"], progress=False, registry=reg)
+    assert named[0].action == "downloaded" and (source_dir("dem") / "dem.tif").read_bytes() == b"II*\x00dem"

@@ -20,6 +20,7 @@ MIRROR_IDS = [
     "gdis_subset_MODIFIED", "usgs_comcat_m5plus_2013_2023", "noaa_ncei_significant_earthquakes",
     "smithsonian_gvp_volcanoes",
     "unsd_minset_female_police", "un_pko_contribution_ranks_2021-01", "unsd_sdg_drr_ddf_2020_MODIFIED",
+    "ne_10m_admin1_orange3geo_MODIFIED", "gpw_v4_popcount_2020_30min",
 ]
 
 GOOD = """\
@@ -95,7 +96,7 @@ def test_bad_url_scheme(tmp_path):
 
 def test_project_registry_covers_every_mirror_folder():
     reg = sources.load_registry()
-    assert set(MIRROR_IDS) | {"geoboundaries"} == set(reg.sources)
+    assert set(MIRROR_IDS) | {"geoboundaries", "etopo_2022_60s"} == set(reg.sources)
     for sid in MIRROR_IDS:
         src = reg.sources[sid]
         assert src.files and src.citation and src.licence, sid
@@ -106,6 +107,11 @@ def test_project_registry_covers_every_mirror_folder():
     assert not reg.sources["sipri_milex"].redistribution
     assert {sid for sid, s in reg.sources.items() if s.manual} == {"gcf_open_data", "gpw_v4_popcount_2020_1deg",
                                                                    "gdis_subset_MODIFIED"}
+    etopo = reg.sources["etopo_2022_60s"]  # online-only elevation (466 MB): pulled when named, never in bulk
+    assert etopo.on_demand and etopo.urls[0].url.startswith("https://www.ngdc.noaa.gov/mgg/global/relief/ETOPO2022/")
+    assert reg.sources["ne_10m_admin1_orange3geo_MODIFIED"].urls[0].url == (
+        "https://naciscdn.org/naturalearth/10m/cultural/ne_10m_admin_1_states_provinces.zip")
+    assert "sedac.ciesin.columbia.edu" in reg.sources["gpw_v4_popcount_2020_30min"].urls[0].url
     geob = reg.sources["geoboundaries"]
     assert geob.on_demand and geob.licence.startswith("CC BY 4.0") and "gbOpen" in geob.api
     wdi = [u.url for u in reg.sources["wb_wdi_api_csv"].urls]

@@ -67,7 +67,8 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
               tidy: bool = typer.Option(False, help="Write the tidy indicator table instead of the wide view."),
               panel: Optional[Path] = typer.Option(None, help="Use this tidy panel (Parquet/CSV) instead of the pulled data."),
               mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from."),
-              units: Optional[Path] = typer.Option(None, help="Subnational boundary file (any OGR format); default: countries."),
+              units: Optional[Path] = typer.Option(None, help="Subnational units: admin1 (Natural Earth admin-1, every "
+                                                              "country) or a boundary file (any OGR format); default: countries."),
               id_field: str = typer.Option("unit", help="--units: the field with each unit's id."),
               parent_field: str = typer.Option("parent", help="--units: the field with each unit's ISO3 country."),
               name_field: Optional[str] = typer.Option(None, help="--units: the field with each unit's name."),
@@ -85,9 +86,10 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
     check_out(out, ("csv", "xlsx", "parquet"))
     units_gdf = None
     if units is not None:
-        from marc.boundaries import load_units
+        from marc.subnational import units_from_option
 
-        units_gdf = load_units(units, id_field, name_field=name_field, parent_field=parent_field)
+        units_gdf, loaded = units_from_option(units, id_field, name_field, parent_field)
+        console.print(loaded, markup=False)
     outcome = project.compute(framework or project.default_framework_dir(),
                               years="offered" if all_years else (year or "latest"),
                               panel=project.read_panel_file(panel) if panel else None, mirror=mirror,
@@ -95,7 +97,10 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
     if uncertainty:
         outcome.add_uncertainty(n=uncertainty, seed=seed)
     if units_gdf is not None:
-        console.print("Subnational view: national readiness (inherited) against subnational exposure.", markup=False)
+        from marc.subnational import summary_lines
+
+        for line in summary_lines(outcome):
+            console.print(line, markup=False)
     table = outcome.tidy() if tidy else outcome.table()
     from marc.export import write_table
 

@@ -40,10 +40,14 @@ def _data_root(data: Path | None, datasets: list[str]) -> Path:
 
 
 @hazards_app.command("build")
-def build(units: Optional[Path] = typer.Option(None, help="Polygon layer of units (default: Natural Earth 1:50m countries)."),
+def build(units: Optional[Path] = typer.Option(None, help="admin1 (Natural Earth admin-1, every country) or a polygon "
+                                                         "layer of units (default: Natural Earth 1:50m countries)."),
           id_field: Optional[str] = typer.Option(None, help="Unit id field in --units."),
           name_field: Optional[str] = typer.Option(None, help="Unit name field in --units."),
           engine: str = typer.Option("local", help="local | dask"),
+          scheduler: Optional[str] = typer.Option(None, envvar="DASK_SCHEDULER_ADDRESS",
+                                                  help="--engine dask: an existing cluster, tcp://HOST:PORT (default: "
+                                                       "$DASK_SCHEDULER_ADDRESS, else a local cluster)."),
           out: Optional[Path] = typer.Option(None, help="Write the panel rows here (.parquet or .csv)."),
           config: Path = typer.Option(DEFAULT_CONFIG, help="The hazards YAML."),
           data: Optional[Path] = typer.Option(None, help="Folder laid out like the mirror (one folder per source id)."),
@@ -55,11 +59,22 @@ def build(units: Optional[Path] = typer.Option(None, help="Polygon layer of unit
 
     if out:
         check_out(out, ("parquet", "csv"))
+    from marc import subnational
+
     cfg = load_hazards(config)
+    admin1 = units is not None and str(units) == subnational.LEVEL and not units.exists()
+    if admin1:
+        cfg, disabled = subnational.level_config(cfg, data or _data_root(None, [subnational.POPULATION_SOURCE]))
+        for note in disabled:
+            console.print(f"Layer {note}", markup=False)
     datasets = sorted({lyr.source.dataset for lyr in cfg.geospatial}
                       | ({cfg.population.dataset} if cfg.population else set()) | ({"natural_earth"} if not units else set()))
     root = _data_root(data, datasets)
-    if units:
+    if admin1:
+        loaded = subnational.load_admin1(root / subnational.SOURCE, root / "natural_earth")
+        console.print("Units: " + loaded.report(), markup=False)
+        gdf = loaded.units
+    elif units:
         if not id_field:
             raise MarcError.single(str(units), "missing-option", "--units needs --id-field (the unit id attribute)")
         gdf = load_units(units, id_field, name_field)
@@ -72,7 +87,7 @@ def build(units: Optional[Path] = typer.Option(None, help="Polygon layer of unit
         def tick(step: str, done: int, total: int) -> None:
             bar.update(task, description=step, completed=done, total=total)
 
-        df = build_hazards(cfg, gdf, root, engine=engine, progress=tick, use_cache=not no_cache)
+        df = build_hazards(cfg, gdf, root, engine=engine, progress=tick, use_cache=not no_cache, scheduler=scheduler)
     table = Table("variable", "units", "years", "max", title=f"{len(gdf)} units from {units or 'Natural Earth 1:50m'}")
     for var, g in df.groupby("variable"):
         table.add_row(var, str(g["unit"].nunique()), f"{g['year'].min()}-{g['year'].max()}", f"{g['value'].max():.4g}")

@@ -38,6 +38,29 @@ def default_cache_dir() -> Path:
     return cache_root() / "_derived" / "hazards"
 
 
+def file_digest(path: Path, memo_dir: Path | None = None) -> str:
+    """sha256 of a file, remembered by (size, mtime_ns, inode) in ``<hazard cache>/digests.json`` so an
+    unchanged input is not re-read on a warm build (as git's index does); a changed stat re-hashes."""
+    path = Path(path).resolve()
+    st = path.stat()
+    stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+    memo_path = (memo_dir or default_cache_dir()) / "digests.json"
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        memo = {}
+    hit = memo.get(str(path))
+    if hit and hit[:3] == stamp:
+        return hit[3]
+    digest = file_hash(path)
+    memo[str(path)] = [*stamp, digest]
+    try:
+        write_bytes(memo_path, json.dumps(memo, sort_keys=True).encode(), keep_backup=False)
+    except OSError:
+        pass  # a read-only cache only costs speed
+    return digest
+
+
 def _files(config: HazardConfig) -> list[tuple[str, str]]:
     refs = [(layer.source.dataset, layer.source.file) for layer in config.geospatial]
     if config.population is not None:
@@ -55,7 +78,7 @@ def input_hash(config: HazardConfig, units: gpd.GeoDataFrame, data_root: Path) -
     for dataset, file in _files(config):
         path = vector.source_path(data_root, dataset, file)
         h.update(f"{dataset}/{file}:".encode())
-        h.update(file_hash(path).encode() if path.exists() else b"missing")
+        h.update(file_digest(path).encode() if path.exists() else b"missing")
     return h.hexdigest()
 
 
@@ -148,30 +171,29 @@ def _aggregate(layer: Layer, values: pd.DataFrame, years: list[int], units: list
     return pd.concat(out, ignore_index=True) if out else values.iloc[0:0]
 
 
-def _run(parts: list[gpd.GeoDataFrame], layers, prepared, pop, engine: str) -> list[pd.DataFrame]:
-    if engine == "local":
-        return [_per_units(p, layers, prepared, pop) for p in parts]
-    import dask
-    import dask_geopandas
-    from distributed import Client, LocalCluster, get_client
+def dask_tasks(config: HazardConfig, parts: list[gpd.GeoDataFrame], prepared: dict[str, dict], data_root: Path,
+               folder: Path) -> list:
+    """Stage the partitions and footprints under *folder* and return one delayed task per partition; the
+    graph holds file paths and layer declarations, never arrays (see :mod:`marc.hazards.distributed`)."""
+    from marc.hazards import distributed
 
-    whole = pd.concat(parts, ignore_index=True)
-    dparts = dask_geopandas.from_geopandas(gpd.GeoDataFrame(whole, crs=4326), npartitions=max(len(parts), 1)).to_delayed()
-    tasks = [dask.delayed(_per_units)(p, layers, prepared, pop) for p in dparts]
-    try:
-        get_client()
-        return list(dask.compute(*tasks))
-    except ValueError:  # no client: start a LocalCluster for this call
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-                Client(cluster):
-            return list(dask.compute(*tasks))
+    layers = config.geospatial
+    distributed.stage(folder, parts, prepared)
+    rasters = {lyr.id: distributed.raster_ref(vector.source_path(data_root, lyr.source.dataset, lyr.source.file), lyr.source)
+               for lyr in layers if isinstance(lyr.source, RasterSource)}
+    p = config.population
+    pop = distributed.raster_ref(vector.source_path(data_root, p.dataset, p.file), p) if p is not None else None
+    return distributed.plan(folder, len(parts), layers, prepared, rasters, pop)
 
 
 def build_hazards(config: HazardConfig, units_gdf: gpd.GeoDataFrame, data_root: Path, engine: str = "local",
                   progress: Progress | None = None, *, cache_dir: Path | None = None, use_cache: bool = True,
-                  partitions: int = 4) -> pd.DataFrame:
+                  partitions: int = 4, scheduler: str | None = None) -> pd.DataFrame:
     """Tidy panel rows ``unit, year, variable="hazard/<layer_id>", value, source`` for the enabled
-    geospatial layers, cached on disk by :func:`input_hash` (set ``use_cache=False`` to bypass)."""
+    geospatial layers, cached on disk by :func:`input_hash` (set ``use_cache=False`` to bypass).
+
+    ``engine="dask"`` runs the per-unit work on a ``distributed`` cluster: *scheduler* (``tcp://HOST:PORT``)
+    or ``$DASK_SCHEDULER_ADDRESS``, else the current client, else a LocalCluster for the call."""
     if engine not in ("local", "dask"):
         raise MarcError.single("engine", "bad-engine", f"unknown engine {engine!r}; use local or dask")
     data_root = Path(data_root)
@@ -180,7 +202,8 @@ def build_hazards(config: HazardConfig, units_gdf: gpd.GeoDataFrame, data_root: 
     tick = progress or (lambda step, done, total: None)
     if not layers:
         return empty_panel()
-    cache = (cache_dir or default_cache_dir()) / f"{input_hash(config, units, data_root)[:32]}.parquet"
+    digest = input_hash(config, units, data_root)[:32]
+    cache = (cache_dir or default_cache_dir()) / f"{digest}.parquet"
     if use_cache and cache.exists():
         try:
             df = pd.read_parquet(cache)
@@ -200,7 +223,14 @@ def build_hazards(config: HazardConfig, units_gdf: gpd.GeoDataFrame, data_root: 
         tick(f"layer {layer.id}", i + 2, total)
     n = max(1, min(partitions, len(units)))
     parts = [units.iloc[i::n] for i in range(n)]
-    unit_values = pd.concat(_run(parts, layers, prepared, pop, engine), ignore_index=True)
+    if engine == "local":
+        results = [_per_units(p, layers, prepared, pop) for p in parts]
+    else:
+        from marc.hazards import distributed
+
+        tasks = dask_tasks(config, parts, prepared, data_root, (cache_dir or default_cache_dir()) / "stage" / digest)
+        results = distributed.compute(tasks, scheduler)
+    unit_values = pd.concat(results, ignore_index=True)
     tick("zonal statistics", total, total)
     ids = units["unit"].tolist()
     out = []

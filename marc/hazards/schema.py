@@ -9,7 +9,7 @@ exposure against the readiness gap, ``quadrant`` declares the matrix lines and `
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -134,13 +134,13 @@ class Statistic(Strict):
     without a buffer: count, count_distinct (of `field`)."""
 
     kind: Literal["mean", "max", "sum", "area_share_above", "population_weighted_mean", "population_exposed", "population_share",
-                  "area_share", "count", "count_distinct"]
+                  "area_share", "count", "count_distinct", "population_share_below"]
     threshold: float | None = None
     field: str | None = None
 
     @model_validator(mode="after")
     def _needs(self) -> "Statistic":
-        if self.kind == "area_share_above" and self.threshold is None:
+        if self.kind in ("area_share_above", "population_share_below") and self.threshold is None:
             raise PydanticCustomError("missing-threshold", "area_share_above needs a threshold")
         if self.kind == "count_distinct" and not self.field:
             raise PydanticCustomError("missing-field", "count_distinct needs the field to count, e.g. disasterno")
@@ -193,7 +193,8 @@ class Layer(Strict):
             raise PydanticCustomError("swath-needs-tracks", "swath applies to a tracks source")
         st = self.statistic.kind if self.statistic else None
         footprint = bool(self.buffer or self.swath) or isinstance(self.source, OgrSource)
-        if isinstance(self.source, RasterSource) and st not in ("mean", "max", "sum", "area_share_above"):
+        if isinstance(self.source, RasterSource) and st not in ("mean", "max", "sum", "area_share_above",
+                                                                 "population_weighted_mean", "population_share_below"):
             raise PydanticCustomError("bad-statistic", f"raster layers take mean, max, sum or area_share_above, not {st}")
         if st in ("population_exposed", "population_share", "area_share") and not footprint:
             raise PydanticCustomError("bad-statistic", f"{st} needs a footprint: a buffer, a swath or a polygon source")
@@ -297,6 +298,26 @@ class Context(Strict):
     transition: TransitionFlag = TransitionFlag()
 
 
+class LevelLayer(Strict):
+    """A geospatial layer as used at one unit level: its own goalposts and component (never the countries')."""
+
+    component: str | None = Field(None, pattern=ID, description="Exposure component at this level; none = shown beside.")
+    weight: float = Field(1.0, ge=0)
+    normalise: Normalise
+    optional: bool = Field(False, description="Used only when its source file is in the data folder (else reported "
+                                              "as disabled), e.g. a raster that is an online-only pull.")
+    caveat: str | None = Field(None, description="Replaces the layer's caveat at this level.")
+
+
+class UnitLevel(Strict):
+    """Exposure for a subnational unit level (e.g. admin1): per-polygon layers only, goalposts of their own."""
+
+    label: str
+    population: Population | None = Field(None, description="Population grid at this level (default: the top-level one).")
+    layers: dict[str, LevelLayer] = Field(..., min_length=1, description="Geospatial layer id -> its use at this level.")
+    exposure: Exposure
+
+
 class HazardConfig(Strict):
     population: Population | None = None
     layers: list[Layer] = Field(..., min_length=1)
@@ -304,6 +325,41 @@ class HazardConfig(Strict):
     priority: Priority = Priority()
     quadrant: Quadrant = Quadrant()
     context: Context = Context()
+    levels: dict[str, UnitLevel] = Field(default_factory=dict, description="Subnational unit levels (e.g. admin1).")
+
+    @model_validator(mode="after")
+    def _levels(self) -> "HazardConfig":
+        by_id = {layer.id: layer for layer in self.layers}
+        for name, level in self.levels.items():
+            bad = sorted(i for i in level.layers if i not in by_id or by_id[i].source is None)
+            if bad:
+                raise PydanticCustomError("level-layer", f"level {name}: {bad} are not geospatial layers of `layers` "
+                                          "(a subnational level takes per-polygon layers only)")
+            used = {spec.component for spec in level.layers.values() if spec.component}
+            unknown = sorted(set(level.exposure.components) - used)
+            if unknown:
+                raise PydanticCustomError("unknown-component", f"level {name}: exposure components {unknown} have no layer")
+        return self
+
+    def for_level(self, level: str, available: "Callable[[Layer], bool] | None" = None) -> "tuple[HazardConfig, list[str]]":
+        """The configuration seen at a unit level: only its layers, with its goalposts, components,
+        population and exposure.  Optional layers whose source *available* rejects are left out; their
+        ids come back as the second value."""
+        spec = self.levels[level]
+        by_id = {layer.id: layer for layer in self.layers}
+        layers, disabled = [], []
+        for lid, use in spec.layers.items():
+            base = by_id[lid]
+            if use.optional and available is not None and not available(base):
+                disabled.append(lid)
+                continue
+            layers.append(base.model_copy(update={"enabled": True, "component": use.component, "weight": use.weight,
+                                                  "normalise": use.normalise, "caveat": use.caveat or base.caveat}))
+        comps = {c: w for c, w in spec.exposure.components.items() if any(lyr.component == c for lyr in layers)}
+        exposure = spec.exposure.model_copy(update={"components": comps or spec.exposure.components})
+        cfg = self.model_copy(update={"layers": layers, "exposure": exposure, "levels": {},
+                                      "population": spec.population or self.population})
+        return cfg, disabled
 
     @model_validator(mode="after")
     def _refs(self) -> "HazardConfig":

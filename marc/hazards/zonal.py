@@ -62,6 +62,15 @@ def raster_stat(units: gpd.GeoDataFrame, grid: Grid, kind: str, threshold: float
             raise MarcError.single(grid.source, "missing-population", "population_weighted_mean needs the population grid")
         vals = _extract(grid, geoms, ["weighted_mean"], weights=pop)["weighted_mean"].to_numpy()
         base = grid
+    elif kind == "population_share_below":  # share of the population living where the raster is below threshold
+        if pop is None:
+            from marc.errors import MarcError
+
+            raise MarcError.single(grid.source, "missing-population", "population_share_below needs the population grid")
+        below = Grid(np.where(np.isnan(grid.values), np.nan, (grid.values < threshold).astype(float)),
+                     grid.xmin, grid.ymin, grid.xmax, grid.ymax, grid.source)
+        vals = _extract(below, geoms, ["weighted_mean"], weights=pop)["weighted_mean"].to_numpy()
+        base = below
     elif kind == "area_share_above":
         above = Grid(np.where(np.isnan(grid.values), np.nan, (grid.values > threshold).astype(float)),
                      grid.xmin, grid.ymin, grid.xmax, grid.ymax, grid.source)
@@ -72,7 +81,7 @@ def raster_stat(units: gpd.GeoDataFrame, grid: Grid, kind: str, threshold: float
         vals = _extract(grid, geoms, [op])[op.split("(")[0]].to_numpy()
         base = grid
     vals = vals.copy()
-    if kind in ("mean", "max", "area_share_above", "population_weighted_mean"):
+    if kind in ("mean", "max", "area_share_above", "population_weighted_mean", "population_share_below"):
         rep = shapely.point_on_surface(geoms)
         for i in np.flatnonzero(np.isnan(vals)):
             if rep[i] is not None and not rep[i].is_empty:
@@ -91,6 +100,43 @@ def equal_area(geoms: np.ndarray) -> np.ndarray:
     return gpd.GeoSeries(list(geoms), crs=4326).to_crs(EQUAL_AREA).area.to_numpy()
 
 
+def _clip(geoms: np.ndarray, footprint: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
+    """``unit ∩ footprint`` per unit, and which units it touches.
+
+    A world footprint (a coastal band, a year of swaths) is a multipolygon of hundreds of disjoint
+    parts with up to 10⁵ vertices each; overlaying every unit with all of it is quadratic.  Each part
+    is prepared once and tested against the units its envelope meets (an STRtree of the units); a
+    unit is then overlaid only with the parts that meet it, first cut to the unit's bounding box
+    (``clip_by_rect``, repaired with ``make_valid``).  The parts are disjoint and the cut keeps all
+    of them inside the box, so the result is the same set as ``unit ∩ footprint``."""
+    parts = shapely.get_parts(footprint)  # new objects: preparing them never touches the shared footprint
+    parts = parts[~shapely.is_empty(parts)]
+    inter = np.full(len(geoms), None, dtype=object)
+    hit = np.zeros(len(geoms), dtype=bool)
+    if not len(parts):
+        return inter, hit
+    shapely.prepare(parts)
+    pi, ui = shapely.STRtree(geoms).query(parts, predicate="intersects")
+    if not len(ui):
+        return inter, hit
+    order = np.lexsort((pi, ui))
+    ui, pi = ui[order], pi[order]
+    starts = np.flatnonzero(np.r_[True, ui[1:] != ui[:-1]])
+    for s, e in zip(starts, np.r_[starts[1:], len(ui)]):
+        i = ui[s]
+        box = shapely.bounds(geoms[i])
+        local = shapely.make_valid(shapely.clip_by_rect(parts[pi[s:e]], *box))
+        local = local[~shapely.is_empty(local)]
+        if not len(local):
+            continue
+        near = local[0] if len(local) == 1 else shapely.union_all(local)
+        out = shapely.make_valid(shapely.intersection(geoms[i], near))
+        if not out.is_empty:
+            inter[i] = out
+            hit[i] = True
+    return inter, hit
+
+
 def footprint_stat(units: gpd.GeoDataFrame, footprint: shapely.Geometry, kind: str,
                    pop: Grid | None = None, unit_pop: pd.Series | None = None) -> pd.Series:
     """population_exposed / population_share / area_share of *footprint* within each unit."""
@@ -99,10 +145,7 @@ def footprint_stat(units: gpd.GeoDataFrame, footprint: shapely.Geometry, kind: s
     if footprint is None or footprint.is_empty:
         return pd.Series(0.0, index=index)
     # never prepare a shared footprint here: preparing mutates it, and Dask threads share it
-    hit = shapely.intersects(footprint, geoms)
-    inter = np.full(len(geoms), None, dtype=object)
-    if hit.any():
-        inter[hit] = shapely.make_valid(shapely.intersection(geoms[hit], footprint))
+    inter, hit = _clip(geoms, footprint)
     area_share = np.zeros(len(geoms))
     if hit.any():
         area_share[hit] = equal_area(inter[hit]) / np.maximum(equal_area(geoms[hit]), 1e-9)

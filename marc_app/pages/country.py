@@ -10,7 +10,7 @@ import streamlit as st
 
 from marc import charts, explain, profile, sources, views
 from marc.errors import MarcError
-from marc_app import state
+from marc_app import state, subnational
 
 #: every user-facing string of this page (for the translation catalogues)
 T = {
@@ -199,6 +199,7 @@ headline()
 context()
 why()
 peers_and_hazards()
+subnational.country_section(s, unit)  # admin-1 exposure map and most exposed regions
 trend()
 strengths()
 indicators()

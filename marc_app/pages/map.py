@@ -8,7 +8,7 @@ edition, filters, bivariate toggle) lives in the URL, so a link opens the same m
 import streamlit as st
 
 from marc import views, webmap
-from marc_app import state
+from marc_app import state, subnational
 
 #: every user-facing string of this page (for the translation catalogues)
 T = {
@@ -59,6 +59,9 @@ def _map_view() -> None:
     with c2:
         year = state.pick_year(s, key="map_year")
     metric = by_col[col]
+    if subnational.map_switch(s):  # admin-1 units for a chosen country or region
+        title.empty()
+        return
     title.title(T["title_index"] if col == s.outcome.results.index_id else T["title"].format(label=metric.label))
 
     state.seed("map_regions", "region", regions_all, kind="list")
