@@ -72,6 +72,19 @@ def context_flags(fw: Framework, row: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["flag", "value", "data_year"])
 
 
+def coverage_words(row: pd.Series) -> str:
+    """"Data cover 72% of the intended method. Security-sector evidence: 3 of 9 indicators (26% of their weight)."
+    from one row of the wide table (issue 10's intended and security-sector coverage)."""
+    parts = []
+    if not _missing(row.get("coverage_intended")):
+        parts.append(f"Data cover {100 * float(row['coverage_intended']):.0f}% of the intended method.")
+    if not _missing(row.get("security_total")) and float(row["security_total"]) > 0:
+        share = "" if _missing(row.get("security_coverage")) else f" ({100 * float(row['security_coverage']):.0f}% of their weight)"
+        parts.append(f"Security-sector evidence: {int(row['security_observed'])} of {int(row['security_total'])} "
+                     f"indicators{share}.")
+    return " ".join(parts)
+
+
 def _first_upper(text: str) -> str:
     return text[:1].upper() + text[1:]
 

@@ -42,3 +42,10 @@ def test_matrix_groups_and_notable_extremes():
     assert f.set_index("unit").loc["F", "group"] == "Other"
     top = matrix.notable(f, 50.0, 50.0, per_quadrant=1)
     assert top[0] == "A" and set(top) == {"A", "B", "D", "E"}
+
+
+def test_coverage_words_say_how_much_rests_on_data():
+    row = pd.Series({"coverage_intended": 0.724, "security_coverage": 0.26, "security_observed": 3.0, "security_total": 9.0})
+    assert profile.coverage_words(row) == ("Data cover 72% of the intended method. Security-sector evidence: 3 of 9 "
+                                           "indicators (26% of their weight).")
+    assert profile.coverage_words(pd.Series({"coverage_intended": np.nan})) == ""

@@ -9,13 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from marc import charts, explain, profile, sources, views
+from marc.ranking import rank_text
 from marc.errors import MarcError
 from marc_app import state, subnational
 
 #: every user-facing string of this page (for the translation catalogues)
 T = {
     "score_help": "Scores 0–100, higher = more ready. Percentile among the ranked countries.",
-    "no_score": "no score", "rank": "rank {rank} of {n} · {pct:.0f}th pct", "interval": " · 90% rank interval {i}",
+    "no_score": "no score", "rank": "{rank} · {pct:.0f}th pct", "interval": " · 90% rank interval {i}",
     "reference": "Compare with", "ref_median": "Median of all countries", "ref_region": "Median of its region",
     "why": "Why this score", "why_caption": "Each bar is what an indicator adds to (+) or takes from (−) the score, "
     "against a reference profile where every indicator sits at the median score of the reference countries, scored "
@@ -63,11 +64,13 @@ def headline() -> None:
     cols = st.columns(max(len(head), 1))
     for c, r in zip(cols, head.itertuples()):
         value = T["no_score"] if pd.isna(r.score) else f"{r.score:.1f}"
-        rank = "" if pd.isna(r.rank) else T["rank"].format(rank=int(r.rank), n=r.n_ranked, pct=r.percentile)
+        rank = "" if pd.isna(r.rank) else T["rank"].format(rank=rank_text(r.rank, r.n_ranked, r.n_tied), pct=r.percentile)
         if rank and r.component == fw.index.id and interval:
             rank += T["interval"].format(i=interval)
         c.metric(r.name, value, help=T["score_help"])
         c.caption(rank)
+    if row is not None:  # how much of the intended method, and of the security-sector evidence, rests on data
+        st.markdown(profile.coverage_words(row))
 
 
 def context() -> None:

@@ -32,8 +32,9 @@ comps = views.components(fw)
 extra = [c for c in ("exposure", "priority", "priority_class", "quadrant") if c in t.columns]
 ranked = state.intervals(year)[["unit", "rank_p05", "rank_p95", "score_p05", "score_p95"]]
 t = t.merge(ranked, on="unit", how="left")
+cov = [c for c in ("coverage_intended", "security_coverage", "security_observed", "security_total") if c in t.columns]
 cols = ["rank", "rank_p05", "rank_p95", "unit", "name", fw.index.id, "score_p05", "score_p95", *comps, "coverage",
-        "imputed_share", *extra]
+        *cov, "imputed_share", *extra]
 view = t[cols].sort_values(["rank", "unit"], na_position="last")
 st.dataframe(view, hide_index=True, width="stretch", height=420,
              column_config={c: st.column_config.NumberColumn(format="%.1f") for c in [fw.index.id, *comps, "exposure", "priority"]}
@@ -43,6 +44,12 @@ st.dataframe(view, hide_index=True, width="stretch", height=420,
                 "score_p05": st.column_config.NumberColumn("score 5%", format="%.1f"),
                 "score_p95": st.column_config.NumberColumn("score 95%", format="%.1f"),
                 "coverage": st.column_config.NumberColumn(format="%.2f"),
+                "coverage_intended": st.column_config.NumberColumn("intended coverage", format="%.2f",
+                                                                   help="share of the intended indicator weight with data"),
+                "security_coverage": st.column_config.NumberColumn("security-sector evidence", format="%.2f",
+                                                                   help="share of the security-sector indicator weight with a record"),
+                "security_observed": st.column_config.NumberColumn("security indicators with data", format="%d"),
+                "security_total": st.column_config.NumberColumn("security indicators", format="%d"),
                 "imputed_share": st.column_config.NumberColumn(format="%.2f")})
 st.download_button("Download CSV", spreadsheet.csv_bytes(view), file_name=f"marc_rankings_{year}.csv",
                    mime="text/csv", key="rank_csv")
