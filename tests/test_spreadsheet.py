@@ -115,3 +115,15 @@ def test_write_table_library_and_umask(tmp_path):
     assert path.read_text().splitlines()[1] == "'=1+1,-1.0"
     assert path.stat().st_mode & 0o777 == 0o664  # group-readable and writable, as the umask asks
     assert (tmp_path / "datapackage.json").stat().st_mode & 0o777 == 0o664
+
+
+def test_audit_xlsx_report_never_writes_a_formula(tmp_path):
+    from marc.cli.audit import _write_tables
+
+    out = tmp_path / "audit.xlsx"
+    _write_tables({"indicators": pd.DataFrame({"indicator": ["=cmd|' /C calc'!A0", "@SUM(1)"], "r": [0.5, -0.2]})}, out)
+    book = openpyxl.load_workbook(out)
+    cells = [c for row in book["indicators"].iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    assert [c.value for c in book["indicators"]["A"]][1:] == ["=cmd|' /C calc'!A0", "@SUM(1)"]
+    assert book["indicators"]["B"][2].value == -0.2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from pathlib import Path
@@ -33,11 +32,9 @@ def _write_tables(tables: dict[str, pd.DataFrame], out: Path, payload: dict | No
     if suffix == ".json" and payload is not None:
         write_bytes(out, (json.dumps(payload, indent=2, ensure_ascii=False, default=float) + "\n").encode("utf-8"))
     elif suffix == ".xlsx":
-        buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
-            for name, df in tables.items():
-                df.to_excel(xl, sheet_name=name[:31], index=False)
-        write_bytes(out, buf.getvalue())
+        from marc.spreadsheet import xlsx_bytes  # never a formula or a link from text cells
+
+        write_bytes(out, xlsx_bytes({name[:31]: df for name, df in tables.items()}))
     elif suffix in (".csv", ".parquet"):
         project.write_table(next(iter(tables.values())), out)
     else:
