@@ -40,7 +40,7 @@ def num(value: Any, lang: str = "en") -> str:
     """A number as shown in a brief: exactly the decimals stored in the facts, in the locale of *lang*."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if isinstance(value, (int, np.integer)) or float(value).is_integer() and not isinstance(value, float):
+    if isinstance(value, (int, np.integer)):
         return i18n.fmt_number(int(value), lang, 0)
     text = repr(float(value))
     digits = 0 if "e" in text else len(text.split(".")[1]) if "." in text else 0
