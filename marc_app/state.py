@@ -297,7 +297,8 @@ def set_param(name: str, value: object, default: object = None) -> None:
         st.query_params[name] = text
 
 
-def seed(key: str, name: str, options: list | None = None, *, kind: str = "str", fallback: object = None) -> None:
+def seed(key: str, name: str, options: list | None = None, *, kind: str = "str", fallback: object = None,
+         upper: bool = False) -> None:
     """Give the widget *key* its first value from the URL parameter *name* (else *fallback*), once:
     later reruns keep what the user chose.  *kind*: str, int, list or bool."""
     if key in st.session_state:
@@ -310,6 +311,8 @@ def seed(key: str, name: str, options: list | None = None, *, kind: str = "str",
         value = (raw in ("1", "true", "yes")) if raw is not None else bool(fallback)
     else:
         raw = param(name)
+        if upper and raw is not None:  # ISO3 codes: ?country=mli works too
+            raw = raw.upper()
         if kind == "int" and raw is not None:
             raw = int(raw) if raw.lstrip("-").isdigit() else None
         value = raw if raw is not None and (options is None or raw in options) else fallback
@@ -337,7 +340,8 @@ def pick_country(s: Scored, key: str, label: str = "Country", *, in_url: bool = 
     units = t["unit"].tolist()
     names = dict(zip(t["unit"], t["name"]))
     current = st.session_state.get("country")
-    seed(key, "country" if in_url else "-", units, fallback=current if current in units else (units[0] if units else None))
+    seed(key, "country" if in_url else "-", units, fallback=current if current in units else (units[0] if units else None),
+         upper=True)
     if st.session_state.get(key) not in units and units:
         st.session_state[key] = units[0]
     unit = st.selectbox(label, units, format_func=lambda u: f"{names.get(u, u)} ({u})", key=key)
