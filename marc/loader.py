@@ -16,7 +16,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from marc import expression, parsecache, yamlio
+from marc import expression, migrate, parsecache, yamlio
 from marc.errors import MarcError, Problem
 from marc.evidence import read_custom, read_expert
 from marc.framework import (Component, ContextFlag, Defaults, Editions, Indicator, IndexFile, Missing, PillarFile,
@@ -50,6 +50,7 @@ class Framework:
     expert: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # combined: one value per indicator, unit, year
     expert_rows: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # every coder's row, with its review status
     custom: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    warnings: list[str] = field(default_factory=list)  # an older schema version (see marc.migrate): still scored
 
     def children(self, node_id: str) -> list[str]:
         """Ids of the direct children of a component, in declaration order."""
@@ -299,4 +300,5 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
                      context=index_file.context, uncertainty=index_file.uncertainty, components=components,
                      roles=roles, indicators=indicators, parents=parents,
                      files={k: v[0].path for k, v in where.items()}, docs=docs, expert=expert,
-                     expert_rows=expert_rows, custom=custom)
+                     expert_rows=expert_rows, custom=custom,
+                     warnings=migrate.warnings(root, index_file.schema_version))
