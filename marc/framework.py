@@ -336,6 +336,21 @@ class WeightUncertainty(Strict):
     range: float = Field(0.25, ge=0, lt=1, description="perturb: relative half-width (0.25 = ±25%); 0 keeps the declared weights.")
     concentration: float = Field(50.0, gt=0, description="dirichlet: larger is tighter around the declared shares.")
     levels: Literal["indicators", "components", "all"] = Field("all", description="Which weights are drawn.")
+    range_by_level: dict[Literal["indicators", "sub_pillars", "pillars"], float] = Field(
+        default_factory=dict, description="perturb: the half-width per level (indicators, sub-pillars, pillars and "
+                                          "governance), overriding 'range' there; 0 keeps that level's weights.")
+
+    @field_validator("range_by_level")
+    @classmethod
+    def _ranges(cls, value: dict) -> dict:
+        for k, r in value.items():
+            if not 0 <= r < 1:
+                raise PydanticCustomError("out-of-range", "range_by_level.{k} must lie in [0, 1)", {"k": k})
+        return value
+
+    def range_of(self, level: str) -> float:
+        """The perturbation half-width of a node at *level* (indicators, sub_pillars or pillars)."""
+        return self.range_by_level.get(level, self.range)
 
 
 class MeasurementError(Strict):
@@ -390,6 +405,7 @@ class Uncertainty(Strict):
     normalisation: list[NormalisationAlternative] = Field(
         default_factory=lambda: ["declared", "minmax", "zscore"], min_length=1,
         description="Alternatives for every data indicator (minmax/zscore over each edition's cross-section, zscore clipped at ±3).")
+    zscore_clip: float = Field(3.0, gt=0, description="The zscore alternative: z clipped to ±clip and mapped to 0–100.")
     aggregation: list[AggregationAlternative] = Field(default_factory=lambda: ["declared", "geometric"], min_length=1)
     aggregation_levels: Literal["index", "all"] = Field("index", description="Components whose aggregation is sampled.")
     missing: list[MissingAlternative] = Field(default_factory=lambda: ["declared", "none", "group_mean"], min_length=1,

@@ -40,6 +40,15 @@ from marc.rank_intervals import UncertaintyResult, rank_desc
 FACTORS = ("weights", "normalisation", "aggregation", "missing_data", "indicator_set", "measurement_error", "expert_coding")
 ALTERNATIVE_SPECS = {"minmax": MinMax(method="minmax"), "zscore": ZScore(method="zscore", clip=3.0),
                      "rank": Rank(method="rank"), "percentile": Percentile(method="percentile")}
+
+
+def alternative_spec(settings: Uncertainty, name: str):
+    """The normalisation of alternative *name*, with the framework's declared parameters."""
+    if name == "zscore":
+        return ZScore(method="zscore", clip=settings.zscore_clip)
+    return ALTERNATIVE_SPECS[name]
+
+
 CHUNK = 1000  # replications aggregated at once (memory: children × units × CHUNK floats)
 
 
@@ -172,7 +181,7 @@ def build(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame
                 if n == "declared" or ind.kind == "expert":
                     scores[v, k] = declared
                 else:
-                    scores[v, k] = normalise(x[:, None], ALTERNATIVE_SPECS[n], ind.direction,
+                    scores[v, k] = normalise(x[:, None], alternative_spec(s, n), ind.direction,
                                              orientation=orientation_of(fw, ind.id))[0][:, 0]
                 imputed[v, k] = prep.imputed[ind.id][:, 0]
                 droppable[v, k] = (fw_m.missing_policy(ind).policy == "drop") | prep.not_applicable[ind.id]
@@ -198,11 +207,13 @@ def build(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame
             me[ind_id] = entry
     w = s.weights
     weight_nodes: list[str] = []
-    if (w.method == "perturb" and w.range > 0) or w.method == "dirichlet":
+    if w.method in ("perturb", "dirichlet"):
         if w.levels in ("indicators", "all"):
             weight_nodes += [i.id for i in fw.indicators if i.weight > 0]
         if w.levels in ("components", "all"):
             weight_nodes += [c for c, comp in fw.components.items() if comp.weight > 0]
+        if w.method == "perturb":  # a level with no noise is not a dimension of the design
+            weight_nodes = [n for n in weight_nodes if w.range_of(_level(fw, n)) > 0]
     coded = {}
     if s.expert_coding.enabled:
         first = preps[missings[0]]
@@ -239,6 +250,13 @@ def draw(model: Model, n: int | None = None, seed: int | None = None) -> np.ndar
     return rng.random((n, model.dimensions))
 
 
+def _level(fw: Framework, node: str) -> str:
+    """indicators, sub_pillars or pillars (pillars and governance): the level of a weighted node."""
+    if node not in fw.components:
+        return "indicators"
+    return "sub_pillars" if fw.roles.get(node) == "sub_pillar" else "pillars"
+
+
 def _choice(u: np.ndarray, n: int) -> np.ndarray:
     return np.minimum((u * n).astype(int), n - 1)
 
@@ -253,7 +271,8 @@ def decode(model: Model, design: np.ndarray) -> Draws:
         u = design[:, lay["weights"]]
         if s.weights.method == "perturb":
             for j, node in enumerate(model.weight_nodes):
-                weights[node] = declared[node] * (1.0 + s.weights.range * (2.0 * u[:, j] - 1.0))
+                half = s.weights.range_of(_level(fw, node))
+                weights[node] = declared[node] * (1.0 + half * (2.0 * u[:, j] - 1.0))
         else:  # Dirichlet per sibling group, via the gamma quantiles of the uniforms
             col = {node: j for j, node in enumerate(model.weight_nodes)}
             for parent in [fw.index.id, *fw.components]:
@@ -311,7 +330,7 @@ def _perturbed(model: Model, ind_id: str, m: str, n: str, z: np.ndarray) -> np.n
         means = pd.DataFrame(X).groupby(g).transform("mean").to_numpy()
         X = np.where(np.isnan(X) & ~np.isnan(means) & pd.notna(g)[:, None], means, X)
     X, _ = treat_outliers(X, ind.outliers)
-    spec = ind.normalise if n == "declared" else ALTERNATIVE_SPECS[n]
+    spec = ind.normalise if n == "declared" else alternative_spec(model.settings, n)
     return normalise(X, spec, ind.direction, orientation=orientation_of(model.fw, ind_id))[0]
 
 
