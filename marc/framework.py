@@ -402,9 +402,23 @@ class Uncertainty(Strict):
     replications: int = Field(1000, ge=1, le=100000, description="Monte Carlo replications.")
     seed: int = Field(20240601, ge=0, description="Random seed: the same seed gives the same output.")
     weights: WeightUncertainty = Field(default_factory=WeightUncertainty)
+    weight_sets: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="Named alternative weight sets (name -> {indicator or component id: weight}); "
+                                          "each replication uses the declared weights or one set, equally likely, "
+                                          "before the weight noise. Ids not listed keep their declared weight.")
     normalisation: list[NormalisationAlternative] = Field(
         default_factory=lambda: ["declared", "minmax", "zscore"], min_length=1,
         description="Alternatives for every data indicator (minmax/zscore over each edition's cross-section, zscore clipped at ±3).")
+    @field_validator("weight_sets")
+    @classmethod
+    def _weight_sets(cls, value: dict) -> dict:
+        for name, weights in value.items():
+            for node, w in weights.items():
+                if w < 0:
+                    raise PydanticCustomError("negative-weight", "weight set {name}: weight of {node} is negative",
+                                              {"name": name, "node": node})
+        return value
+
     zscore_clip: float = Field(3.0, gt=0, description="The zscore alternative: z clipped to ±clip and mapped to 0–100.")
     aggregation: list[AggregationAlternative] = Field(default_factory=lambda: ["declared", "geometric"], min_length=1)
     aggregation_levels: Literal["index", "all"] = Field("index", description="Components whose aggregation is sampled.")

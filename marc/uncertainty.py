@@ -156,6 +156,11 @@ def build(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame
                                "units take it")
                 continue
             me_vars[ind.id] = var
+    nodes = set(ids) | set(fw.components)
+    for name, weights in s.weight_sets.items():
+        if set(weights) - nodes:
+            raise MarcError.single(fw.files.get(fw.index.id, "index.yaml"), "unknown-reference",
+                                   f"uncertainty.weight_sets.{name} names unknown id(s) {sorted(set(weights) - nodes)}")
     unknown = set(s.measurement_error.variables) - set(ids)
     if unknown:
         raise MarcError.single(fw.files.get(fw.index.id, "index.yaml"), "unknown-reference",
@@ -225,7 +230,7 @@ def build(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame
                     coded[ind.id] = c
     layout: dict[str, slice] = {}
     pos = 0
-    for name, width in (("weights", len(weight_nodes)), ("normalisation", int(len(norms) > 1)),
+    for name, width in (("weights", len(weight_nodes) + int(bool(s.weight_sets))), ("normalisation", int(len(norms) > 1)),
                         ("aggregation", int(len(aggs) > 1)), ("missing_data", int(len(missings) > 1)),
                         ("indicator_set", K if s.exclusion > 0 else 0), ("measurement_error", U * len(me)),
                         ("expert_coding", 2 * U * len(coded))):
@@ -265,8 +270,15 @@ def decode(model: Model, design: np.ndarray) -> Draws:
     """Map a design (R × D uniforms in [0, 1)) to the factors of each replication."""
     design = np.asarray(design, dtype="float64")
     R, lay, fw, s = design.shape[0], model.layout, model.fw, model.settings
-    declared = {i.id: i.weight for i in fw.indicators} | {c: comp.weight for c, comp in fw.components.items()}
-    weights = {node: np.full(R, float(wt)) for node, wt in declared.items()}
+    nominal = {i.id: i.weight for i in fw.indicators} | {c: comp.weight for c, comp in fw.components.items()}
+    weights = {node: np.full(R, float(wt)) for node, wt in nominal.items()}
+    declared = dict(weights)  # per replication: the declared weights or the named set drawn
+    if "weights" in lay and s.weight_sets:
+        which = _choice(design[:, lay["weights"]][:, -1], 1 + len(s.weight_sets))  # 0: the declared weights
+        for k, alt in enumerate(s.weight_sets.values(), start=1):
+            for node, wt in alt.items():
+                declared[node] = np.where(which == k, float(wt), declared[node])
+        weights = dict(declared)
     if "weights" in lay:
         u = design[:, lay["weights"]]
         if s.weights.method == "perturb":
@@ -279,12 +291,14 @@ def decode(model: Model, design: np.ndarray) -> Draws:
                 kids = [c for c in fw.children(parent) if c in col]
                 if len(kids) < 2:
                     continue
-                w0 = np.array([declared[c] for c in kids])
-                alpha = s.weights.concentration * w0 / w0.sum()
-                g = stats.gamma.ppf(np.clip(u[:, [col[c] for c in kids]], 1e-12, 1 - 1e-12), alpha[None, :])
-                shares = g / g.sum(axis=1, keepdims=True)
+                w0 = np.stack([declared[c] for c in kids], axis=1)  # R × kids (a weight set may change them)
+                total = w0.sum(axis=1, keepdims=True)
+                alpha = s.weights.concentration * w0 / np.where(total > 0, total, 1.0)
+                g = stats.gamma.ppf(np.clip(u[:, [col[c] for c in kids]], 1e-12, 1 - 1e-12), np.maximum(alpha, 1e-9))
+                shares = np.where(alpha > 0, g, 0.0)
+                shares = shares / np.where(shares.sum(axis=1, keepdims=True) > 0, shares.sum(axis=1, keepdims=True), 1.0)
                 for j, c in enumerate(kids):
-                    weights[c] = shares[:, j] * w0.sum()
+                    weights[c] = shares[:, j] * total[:, 0]
 
     def pick(name: str, n: int) -> np.ndarray:
         return _choice(design[:, lay[name]][:, 0], n) if name in lay else np.zeros(R, dtype=int)
@@ -294,7 +308,7 @@ def decode(model: Model, design: np.ndarray) -> Draws:
         excluded = (design[:, lay["indicator_set"]] < s.exclusion).T
         pos = {k: j for j, k in enumerate(model.indicators)}
         for comp in fw.components:  # never leave a component without its data indicators: keep them all instead
-            kids = [pos[c] for c in fw.children(comp) if c in pos and fw.indicator(c).kind == "data" and declared[c] > 0]
+            kids = [pos[c] for c in fw.children(comp) if c in pos and fw.indicator(c).kind == "data" and nominal[c] > 0]
             if kids:
                 excluded[kids] &= ~excluded[kids].all(axis=0)
     z = {}

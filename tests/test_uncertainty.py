@@ -193,3 +193,27 @@ def test_risk_orientation_and_complement_in_the_monte_carlo(tmp_path):
         for c, got in scores.items():
             np.testing.assert_allclose(got[:, r], comp.loc[c].reindex(model.units).to_numpy(), rtol=0, atol=1e-9,
                                        err_msg=f"replication {r}, component {c}")
+
+
+def test_named_weight_sets_are_drawn_and_match_the_engine(fw):
+    panel, groups = _panel(np.random.default_rng(23)), _groups()
+    settings = ZERO.model_copy(update={"weight_sets": {"beta_only": {"alpha": 0}, "heavy_a": {"a": 5, "alpha": 2}}})
+    model = unc.build(fw, panel, 2005, groups=groups, settings=settings)
+    design = unc.draw(model, 60, seed=2)
+    draws, scores = unc.decode(model, design), unc.evaluate(model, design)
+    which = {0: (draws.weights["alpha"] == 1) & (draws.weights["a"] == 1), 1: draws.weights["alpha"] == 0,
+             2: (draws.weights["alpha"] == 2) & (draws.weights["a"] == 5)}
+    assert all(m.sum() > 5 for m in which.values()) and sum(m.sum() for m in which.values()) == 60
+    beta = engine.score(fw, panel, [2005], groups=groups).components
+    beta = beta[beta["component"] == "beta"].set_index("unit")["score"].reindex(model.units).to_numpy()
+    r = int(np.flatnonzero(which[1])[0])
+    np.testing.assert_allclose(scores["readiness"][:, r], beta)  # only beta counts in that set
+    for r in (int(np.flatnonzero(which[2])[0]), int(np.flatnonzero(which[0])[0])):
+        res = engine.score(replication_framework(model, draws, r), replication_panel(model, draws, r, panel), [2005],
+                           groups=groups).components
+        got = res[res["component"] == "readiness"].set_index("unit")["score"].reindex(model.units).to_numpy()
+        np.testing.assert_allclose(scores["readiness"][:, r], got, atol=1e-9)
+    bad = ZERO.model_copy(update={"weight_sets": {"typo": {"alhpa": 1}}})
+    with pytest.raises(MarcError) as err:
+        unc.build(fw, panel, 2005, groups=groups, settings=bad)
+    assert "alhpa" in str(err.value)
