@@ -431,6 +431,19 @@ class Uncertainty(Strict):
     sobol: SobolSettings = Field(default_factory=SobolSettings)
 
 
+class UnitList(Strict):
+    """The framework's own units (cities, provinces, river basins, projects ...) from a CSV beside index.yaml.
+
+    When declared, the framework scores exactly these units, custom CSVs may use their ids, and the
+    group columns serve ``group_mean`` and ``applies_to`` as the country table's do (see marc.units)."""
+
+    file: str = Field(..., pattern=r"^[^/\\][^:]*\.csv$", description="CSV path relative to the framework folder.")
+    id: str = Field("id", description="Column with each unit's id (letters, digits, - and _).")
+    name: str = Field("name", description="Column with each unit's display name.")
+    parent: str | None = Field(None, description="Optional column with a parent id (another unit or an ISO3 country).")
+    groups: list[str] = Field(default_factory=list, description="Optional grouping columns (e.g. region, basin).")
+
+
 class IndexFile(Strict):
     schema_version: int = Field(1, ge=1, le=SCHEMA_VERSION, description=f"Version of this YAML schema (current: "
                                 f"{SCHEMA_VERSION}); 'marc migrate' upgrades an older framework folder.")
@@ -439,3 +452,4 @@ class IndexFile(Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     context: list[ContextFlag] = Field(default_factory=list)
     uncertainty: Uncertainty = Field(default_factory=Uncertainty, description="Uncertainty analysis settings (see marc.uncertainty).")
+    units: UnitList | None = Field(None, description="The framework's own unit list; default: countries (ISO3).")

@@ -19,6 +19,7 @@ import pandas as pd
 from marc import expression, migrate, parsecache, yamlio
 from marc.errors import MarcError, Problem
 from marc.evidence import read_custom, read_expert
+from marc.units import read_units
 from marc.framework import (Component, ContextFlag, Defaults, Editions, Indicator, IndexFile, Missing, PillarFile,
                             Uncertainty)
 
@@ -51,6 +52,7 @@ class Framework:
     expert_rows: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # every coder's row, with its review status
     custom: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     warnings: list[str] = field(default_factory=list)  # an older schema version (see marc.migrate): still scored
+    units: pd.DataFrame | None = field(repr=False, default=None)  # the framework's own unit list (marc.units), if declared
 
     def children(self, node_id: str) -> list[str]:
         """Ids of the direct children of a component, in declaration order."""
@@ -293,7 +295,11 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
             problems.append(_problem(doc, loc, "empty-component", f"{comp!r} has no indicators or sub-components"))
 
     expert, expert_rows = read_expert(root, [i for i in indicators if i.kind == "expert"], problems)
-    custom = read_custom(root, problems)
+    unit_table = read_units(root, index_file.units, problems) if index_file.units is not None else None
+    if index_file.units is not None and unit_table is None:  # custom units cannot be checked against a broken list
+        custom = pd.DataFrame(columns=["unit", "year", "variable", "value", "source"])
+    else:
+        custom = read_custom(root, problems, None if unit_table is None else frozenset(unit_table["unit"]))
     if problems:
         raise MarcError(problems)
     return Framework(root=root, index=index, editions=index_file.editions, defaults=index_file.defaults,
@@ -301,4 +307,4 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
                      roles=roles, indicators=indicators, parents=parents,
                      files={k: v[0].path for k, v in where.items()}, docs=docs, expert=expert,
                      expert_rows=expert_rows, custom=custom,
-                     warnings=migrate.warnings(root, index_file.schema_version))
+                     warnings=migrate.warnings(root, index_file.schema_version), units=unit_table)
