@@ -112,6 +112,11 @@ def _headline(outcome: Outcome, table: pd.DataFrame, unit: str, year: int, inter
     return out
 
 
+def _year(value: Any) -> int | None:
+    """A data year as an int, or None."""
+    return None if value is None or pd.isna(value) else int(value)
+
+
 def _peers(outcome: Outcome, table: pd.DataFrame, unit: str, info: pd.Series) -> dict:
     idx = outcome.results.index_id
     cols = [idx, *views.components(outcome.framework)]
@@ -271,6 +276,8 @@ def facts(outcome: Outcome, unit: str, year: int | None = None, *, intervals: pd
         "weaknesses": indicators[::-1][:N_EXTREMES] if len(indicators) > N_EXTREMES else [],
         "context": {"ldc": _flag(info.get("ldc")), "sids": _flag(info.get("sids")), "lldc": _flag(info.get("lldc")),
                     "conflict_affected": _flag(row.get("conflict_affected")), "transition": _flag(row.get("transition")),
+                    "conflict_affected_year": _year(row.get("conflict_affected_year")),
+                    "transition_year": _year(row.get("transition_year")),
                     "gcf_eligible": _flag(info.get("non_annex_i"))},
         "gcf": _gcf(outcome.panel, unit, y),
         "coverage": coverage,
@@ -338,8 +345,11 @@ def rationale(f: dict, lang: str = "en") -> str:
     if g["readiness_grants"] is not None and g["funded_activities"] is not None:
         parts.append(m["rationale_gcf"].format(readiness=num(g["readiness_grants"], lang),
                                                funded=num(g["funded_activities"], lang)))
-    flags = [m[k] for k, key in (("flag_ldc", "ldc"), ("flag_sids", "sids"), ("flag_conflict", "conflict_affected"),
-                                 ("flag_transition", "transition"), ("flag_gcf", "gcf_eligible")) if f["context"][key]]
+    from marc.context import flag_label
+
+    flags = [m[k] if key not in ("conflict_affected", "transition") else flag_label(key, f["context"].get(f"{key}_year"), lang)
+             for k, key in (("flag_ldc", "ldc"), ("flag_sids", "sids"), ("flag_conflict", "conflict_affected"),
+                            ("flag_transition", "transition"), ("flag_gcf", "gcf_eligible")) if f["context"][key]]
     if flags:
         parts.append(m["rationale_flags"].format(flags="; ".join(flags)))
     return " ".join(parts)

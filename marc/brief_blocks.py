@@ -26,6 +26,11 @@ def _yes(value: Any, m: dict) -> str:
     return m["unknown"] if value is None else (m["yes"] if value else m["no"])
 
 
+def _dated(text: str, year: Any, source: str) -> str:
+    """A context flag's answer with the year of its data ("yes (UCDP, 2022)"): never an old flag as current."""
+    return text if year is None else f"{text} ({source}, {year})"
+
+
 def _window(window: list[int]) -> str:
     return str(window[0]) if window[0] == window[-1] else f"{window[0]}–{window[-1]}"
 
@@ -128,7 +133,8 @@ def _context(f: dict, m: dict, lang: str) -> list[Block]:
     c, g = f["context"], f["gcf"]
     out = [Block("h1", m["h_context"])]
     rows = [[m["flag_ldc"], _yes(c["ldc"], m)], [m["flag_sids"], _yes(c["sids"], m)], [m["flag_lldc"], _yes(c["lldc"], m)],
-            [m["flag_conflict"], _yes(c["conflict_affected"], m)], [m["flag_transition"], _yes(c["transition"], m)],
+            [m["flag_conflict"], _dated(_yes(c["conflict_affected"], m), c.get("conflict_affected_year"), "UCDP")],
+            [m["flag_transition"], _dated(_yes(c["transition"], m), c.get("transition_year"), "UN")],
             [m["flag_gcf"], _yes(c["gcf_eligible"], m)]]
     out.append(Block("table", header=["", ""], rows=rows, widths=[6, 1.5], kind_hint="small"))
     out.append(Block("h1", m["h_gcf"]))

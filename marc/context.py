@@ -34,3 +34,17 @@ def context_table(fw: Framework, panel: pd.DataFrame, countries: pd.DataFrame | 
         out[flag.id] = merged["value"].to_numpy()
         out[f"{flag.id}_year"] = merged["data_year"].to_numpy()
     return out
+
+
+#: the words of each dated flag: catalogue key (marc/locales/<lang>.yaml)
+DATED_FLAGS = {"conflict_affected": "flag_conflict_dated", "transition": "flag_transition_dated"}
+
+
+def flag_label(flag: str, data_year: float | int | None, lang: str = "en") -> str:
+    """A context flag in words with the year of its data: "conflict-affected (UCDP, 2022)".  Without a
+    data year the words say so ("year unknown"); a flag is never presented as current by omission."""
+    from marc.brief import messages
+
+    m = messages(lang)
+    year = m["flag_year_unknown"] if data_year is None or pd.isna(data_year) else str(int(data_year))
+    return m[DATED_FLAGS[flag]].format(year=year)

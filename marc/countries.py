@@ -301,7 +301,7 @@ def _wdi_regions(folder: Path) -> pd.DataFrame:
 
 def country_table(root: Path | None = None) -> pd.DataFrame:
     """One row per country of :func:`base_units`: unit, name, region, income_group, ldc, sids, lldc,
-    non_annex_i, annex_i, un_member.
+    non_annex_i, annex_i, un_member and, when the Paris Agreement status list is present, unfccc_party.
 
     ``root`` is the folder holding the source folders (default: env ``MARC_DATA_DIR`` or
     ``data/cache``).  Region and income group are the World Bank's, taken from the INFORM Risk
@@ -330,6 +330,12 @@ def country_table(root: Path | None = None) -> pd.DataFrame:
         members = _groups(groups, file)
         table[column] = table["unit"].isin(members)
     table["un_member"] = table["unit"].isin(un_members())
+    # UNFCCC Parties: the Paris Agreement status list (UN Treaty Collection) names every Party to the
+    # Convention, whether or not it ratified the Agreement (Iran); a unit absent from it (Kosovo) is not a Party
+    paris = root / "paris_agreement_status" / "data" / "paris-agreement-entry-into-force.csv"
+    if paris.exists():
+        codes = pd.read_csv(paris, dtype=str, keep_default_na=False).get("Code", pd.Series(dtype=str))
+        table["unfccc_party"] = table["unit"].isin({code_to_iso3(c)[0] for c in codes})
     for col in ("unit", "name", "region", "income_group"):
         table[col] = table[col].astype("string")
     return table.sort_values("unit").reset_index(drop=True)

@@ -81,8 +81,7 @@ def scores_table(outcome: Outcome, year: int | None = None) -> pd.DataFrame:
 def indicators_table(outcome: Outcome, year: int | None = None) -> pd.DataFrame:
     """The tidy indicator table with provenance (raw value, data year, flags, source) for one edition."""
     y = edition(outcome, year)
-    ind = outcome.results.indicators
-    out = ind[ind["year"] == y].copy()
+    out = outcome.tidy(y).copy()
     names = {i.id: i.name for i in outcome.framework.indicators}
     out.insert(3, "indicator_name", out["indicator"].map(names))
     if outcome.countries is not None:

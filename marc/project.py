@@ -116,6 +116,16 @@ class Outcome:
         c = self.results.components
         return int(((c["component"] == self.results.index_id) & (c["year"] == year) & c["published"]).sum())
 
+    def tidy(self, year: int | None = None) -> pd.DataFrame:
+        """The tidy indicator rows of the chosen editions (or *year*), with each unit-edition's
+        ``composition_changed`` / ``composition_change`` (:mod:`marc.editions`)."""
+        ind = self.results.indicators
+        out = ind[ind["year"].isin([year] if year else self.years)]
+        comp = self.extra.get("composition")
+        if comp is not None:
+            out = out.merge(comp, on=["unit", "year"], how="left")
+        return out.reset_index(drop=True)
+
     def table(self, year: int | None = None) -> pd.DataFrame:
         """The wide view for the chosen editions, with names, ranks and percentiles."""
         wide = self.results.wide()

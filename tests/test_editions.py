@@ -49,6 +49,8 @@ def test_composition_changes_are_flagged_in_the_table_and_on_trends(outcome):
     assert c.loc[("BBB", 2022), "composition_change"] == "-adaptation; -ind:a1"
     table = outcome.table()
     assert bool(table.set_index(["unit", "year"]).loc[("BBB", 2020), "composition_changed"])
+    tidy = outcome.tidy().set_index(["unit", "year", "indicator"])
+    assert tidy.loc[("AAA", 2021, "a2"), "composition_change"] == "+ind:a2"
     long = views.trend(table, "AAA", ["readiness", "adaptation"])
     assert set(long.loc[long["composition_changed"], "year"]) == {2020, 2021, 2022}
     spec = charts.trend_lines(long).to_dict()

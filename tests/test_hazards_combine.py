@@ -132,6 +132,23 @@ def test_context_flags(tmp_path):
     assert not bool(out.loc[("DDD", 2022), "transition"])  # ended too long ago
 
 
+def test_context_flags_carry_the_year_of_their_data(tmp_path):
+    from marc.context import flag_label
+
+    p = panel([("AAA", 2018, "ucdp/active_conflict", 1, "u"), ("AAA", 2022, "ucdp/active_conflict", 1, "u"),
+               ("AAA", 2024, "pko/host", 0, "p")])
+    out = context_flags(cfg(tmp_path), p).set_index(["unit", "year"])
+    assert out.loc[("AAA", 2024), "conflict_affected"] is True
+    assert out.loc[("AAA", 2024), "conflict_affected_year"] == 2022  # UCDP ends in 2022: the flag says so
+    assert out.loc[("AAA", 2024), "transition_year"] == 2024
+    assert flag_label("conflict_affected", 2022) == "conflict-affected (UCDP, 2022)"
+    assert flag_label("conflict_affected", 2022, "fr") == "touché par un conflit (UCDP, 2022)"
+    assert flag_label("conflict_affected", float("nan")) == "conflict-affected (UCDP, year unknown)"
+    old = panel([("AAA", 2010, "ucdp/active_conflict", 1, "u"), ("AAA", 2024, "pko/host", 0, "p")])
+    stale = context_flags(cfg(tmp_path), old).set_index(["unit", "year"])
+    assert stale.loc[("AAA", 2024), "conflict_affected"] is None  # no data in the last 5 years: unknown
+
+
 COMPONENT = """layers:
   - {id: a, label: A, component: c1, variable: x/a, normalise: {min: 0, max: 10}}
   - {id: b, label: B, component: c1, variable: x/b, normalise: {min: 0, max: 10}}

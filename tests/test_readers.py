@@ -274,5 +274,10 @@ def test_ndc_months_late_grades_each_cycle_due_by_then():
     assert ndc.months_late(firsts, 2021)[2] == pytest.approx(365 / 30.4375)
     late = ndc.months_late({}, 2025)  # never submitted: elapsed months, capped
     assert late[1] == ndc.MONTHS_CAP and late[2] == ndc.MONTHS_CAP
-    assert late[3] == pytest.approx((ts("2025-12-31") - ts("2025-02-10")).days / 30.4375)
+    assert late[3] == ndc.MONTHS_CAP  # counted from the first cycle it never answered
+    assert ndc.months_late({1: ts("2016-11-04"), 2: ts("2020-12-01")}, 2025)[3] == pytest.approx(
+        (ts("2025-12-31") - ts("2025-02-10")).days / 30.4375)
     assert 3 not in ndc.months_late(firsts, 2024)
+    # a Party without its first NDC is as late for the second cycle the day it opens
+    assert ndc.months_late({}, 2020)[2] == ndc.MONTHS_CAP  # 49.9 months since 4 Nov 2016, capped
+    assert ndc.months_late({}, 2017)[1] == pytest.approx((ts("2017-12-31") - ts("2016-11-04")).days / 30.4375)

@@ -56,9 +56,16 @@ def audit_cmd(framework: Optional[Path] = typer.Option(None, help="Framework fol
               out: Optional[Path] = typer.Option(None, "--out", help="Write the report: .json (all), .xlsx (one sheet per "
                                                                           "table) or .csv (the indicator table)."),
               threshold: float = typer.Option(0.9, help="|r| above which two indicators of a pillar are flagged."),
+              face: bool = typer.Option(False, "--face", help="Face-validity report instead: top and bottom 15 of every "
+                                                              "measure, the largest year-on-year moves with their cause, "
+                                                              "correlations with ND-GAIN and INFORM."),
+              first: int = typer.Option(2015, "--first", help="With --face: the first edition whose moves are examined."),
               mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
     """Statistical coherence audit (JRC/OECD): correlations, Cronbach's alpha, PCA; flags double counting."""
     from marc.audit import audit
+
+    if face:
+        return _face(framework, first, out, mirror)
 
     if out is not None and out.suffix.lower() not in (".json", ".xlsx", ".csv"):
         raise MarcError.single(out, "bad-extension", "--out must end in .json, .xlsx or .csv")
@@ -166,3 +173,54 @@ def uncertainty_cmd(framework: Optional[Path] = typer.Option(None, help="Framewo
             target = out.with_name(f"{out.stem}-sobol{out.suffix}")
             project.write_table(res.indices, target)
             console.print(f"Wrote {target}", markup=False)
+
+
+def _console_width() -> int:
+    return console.width
+
+
+def _face(framework: Optional[Path], first: int, out: Optional[Path], mirror: Optional[Path]) -> None:
+    """``marc audit --face``: print the face-validity report (marc.face)."""
+    from marc.face import face_report
+    from marc.ranking import rank_text
+
+    if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
+        raise MarcError.single(out, "bad-extension", "--out must end in .xlsx (every table) or .csv (the moves)")
+    from rich.markup import escape
+
+    console = Console(highlight=False, width=max(_console_width(), 170))
+    outcome = project.compute(framework or project.default_framework_dir(), years=None, mirror=mirror)
+    r = face_report(outcome, first=first)
+    console.print(f"Face validity, edition {r.year} (offered editions end here); moves over {r.first}–{r.year}.",
+                  markup=False)
+    for metric, df in r.extremes.items():
+        n = int(df["rank"].max()) if len(df) else 0
+        n_ranked = int(outcome.table(r.year)[metric].notna().sum()) if metric in outcome.table(r.year) else n
+        t = Table(title=f"{metric}: top and bottom 15 ({r.ties_at_first[metric]} at rank 1)")
+        for col in ("end", "rank", "unit", "name", "score"):
+            t.add_column(col, justify="right" if col == "score" else "left")
+        for row in df.itertuples():
+            t.add_row(row.end, rank_text(row.rank, n_ranked, row.n_tied), row.unit, escape(str(row.name)), _fmt(row.value, 1))
+        console.print(t)
+    moves = Table(title=f"Largest year-on-year moves of the index ({(r.moves['abs_change'] > r.threshold).sum()} above "
+                        f"{r.threshold:g} points)")
+    for col in ("unit", "editions", "change", "like-for-like", "composition", "cause"):
+        moves.add_column(col, justify="right" if col in ("change", "like-for-like", "composition") else "left")
+    for row in r.moves.head(max(25, int((r.moves["abs_change"] > r.threshold).sum()))).itertuples():
+        moves.add_row(row.unit, f"{row.from_year}→{row.year}", f"{row.change:+.1f}", f"{row.like_for_like:+.1f}",
+                      f"{row.composition:+.1f}", escape(row.cause))
+    console.print(moves)
+    console.print(f"95th percentile of each unit's largest move: {r.p95:.1f} points over {len(r.largest)} units; "
+                  f"moves above {r.threshold:g} points without a cause: {len(r.unexplained())}.", markup=False)
+    corr = Table(title="Correlations with external references")
+    for col in ("reference", "our measure", "data year", "n", "Pearson", "Spearman", "expected sign"):
+        corr.add_column(col, justify="right" if col in ("n", "Pearson", "Spearman") else "left")
+    for row in r.correlations.itertuples():
+        corr.add_row(row.reference, row.column, str(row.data_year), str(row.n), _fmt(row.pearson), _fmt(row.spearman),
+                     row.expected)
+    console.print(corr)
+    if out is not None:
+        tables = {"moves": r.moves, "largest": r.largest, "correlations": r.correlations,
+                  **{f"extremes_{k}": v for k, v in r.extremes.items()}}
+        _write_tables(tables if out.suffix.lower() == ".xlsx" else {"moves": r.moves}, out)
+        console.print(f"Wrote {out}", markup=False)

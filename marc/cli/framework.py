@@ -120,7 +120,7 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
         outcome.add_uncertainty(n=uncertainty, seed=seed)
     if units_gdf is not None:
         console.print("Subnational view: national readiness (inherited) against subnational exposure.", markup=False)
-    table = outcome.results.indicators if tidy else outcome.table()
+    table = outcome.tidy() if tidy else outcome.table()
     project.write_table(table, out)
     latest = outcome.years[-1]
     published = outcome.published_count(latest)

@@ -156,27 +156,43 @@ def priority(config: HazardConfig, readiness_wide: pd.DataFrame, exposure: pd.Da
 
 
 def context_flags(config: HazardConfig, panel: pd.DataFrame) -> pd.DataFrame:
-    """``unit, year, conflict_affected, transition`` (booleans) for every unit-year the inputs cover.
+    """``unit, year, conflict_affected, conflict_affected_year, transition, transition_year`` for every
+    unit-year the inputs cover.
 
     conflict_affected: the conflict variable is > 0 in any of the last N years (this one included).
     transition: a UN peace operation ended within N years (years_since_end ≤ N) and none is hosted now.
+    ``<flag>_year`` is the year of the newest data behind the flag (UCDP ends in 2022, so a 2024 flag
+    says 2022): a flag is never presented as more current than its data.  With no data in the last N
+    years the conflict flag is unknown (NaN), not "no conflict".
     """
     c, t = config.context.conflict_affected, config.context.transition
     sub = panel[panel["variable"].isin([c.variable, t.ended_variable, t.host_variable])]
     if sub.empty:
-        return pd.DataFrame(columns=["unit", "year", "conflict_affected", "transition"])
+        return pd.DataFrame(columns=["unit", "year", "conflict_affected", "conflict_affected_year", "transition",
+                                     "transition_year"])
     wide = sub.astype({"unit": str, "year": int}).pivot_table(index=["unit", "year"], columns="variable",
                                                               values="value", aggfunc="last")
     units = sorted(wide.index.get_level_values(0).unique())
     years = list(range(int(sub["year"].min()), int(sub["year"].max()) + 1))
     wide = wide.reindex(pd.MultiIndex.from_product([units, years], names=["unit", "year"]))
     out = pd.DataFrame(index=wide.index)
+    year_of = pd.Series(wide.index.get_level_values("year"), index=wide.index, dtype=float)
+
+    def data_year(col: pd.Series) -> pd.Series:
+        return year_of.where(col.notna()).groupby(level="unit").ffill()
+
     if c.variable in wide:
+        seen = data_year(wide[c.variable])
         active = (wide[c.variable].fillna(0) > 0).astype(float).unstack("year")
-        out["conflict_affected"] = active.T.rolling(c.years, min_periods=1).max().T.stack().astype(bool)
+        flag = active.T.rolling(c.years, min_periods=1).max().T.stack().astype(bool)
+        fresh = seen > year_of - c.years  # data within the window
+        out["conflict_affected"] = flag.where(fresh).astype(object).where(fresh, None)
+        out["conflict_affected_year"] = seen.where(fresh)
     else:
         out["conflict_affected"] = False
+        out["conflict_affected_year"] = np.nan
     ended = wide.get(t.ended_variable, pd.Series(np.nan, index=wide.index))
-    host = wide.get(t.host_variable, pd.Series(np.nan, index=wide.index)).fillna(0)
-    out["transition"] = (ended <= t.years).fillna(False).astype(bool) & (host <= 0)
+    host = wide.get(t.host_variable, pd.Series(np.nan, index=wide.index))
+    out["transition"] = (ended <= t.years).fillna(False).astype(bool) & (host.fillna(0) <= 0)
+    out["transition_year"] = data_year(host) if t.host_variable in wide else np.nan
     return out.reset_index()

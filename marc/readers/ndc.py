@@ -17,7 +17,8 @@ Party's first submission), and ``ndc/ndc3_submitted`` is 1 once an NDC 3.0 was s
 **Timeliness** (``ndc/months_late``): each NDC cycle has a due date (:data:`CYCLES`).  For every
 cycle due by the end of year Y, the months from its due date to the Party's first submission of that
 generation or a later one (negative = early), or, when nothing was submitted by the end of Y, the
-months elapsed from the due date to the end of Y (still late, and growing); each capped at
+months elapsed to the end of Y from the due date of the Party's earliest unsubmitted cycle (still
+late, and growing: a Party that never sent its first NDC is not on time for the next); each capped at
 :data:`MONTHS_CAP`.  ``ndc/months_late`` is their mean over the cycles due by then, so every edition
 from 2016 grades the cycles of its own period and a new cycle adds one term to the record rather than
 replacing it (continuity across editions).  ``ndc/months_late_cycle<k>`` give each cycle alone.
@@ -77,14 +78,22 @@ def _months(a: pd.Timestamp, b: pd.Timestamp) -> float:
 def months_late(firsts: dict[int, pd.Timestamp], year: int) -> dict[int, float]:
     """Per cycle due by the end of *year*: months late (capped at MONTHS_CAP; negative = early).
 
-    *firsts*: generation -> the Party's first submission of that generation or a later one."""
+    *firsts*: generation -> the Party's first submission of that generation or a later one.  A cycle
+    still unsubmitted at the end of *year* counts from the due date of the Party's earliest unsubmitted
+    cycle: a Party that never sent its first NDC is not "on time" for the next cycle the day it opens.
+    """
     end = pd.Timestamp(f"{year}-12-31")
-    out = {}
+    out: dict[int, float] = {}
+    overdue_since: pd.Timestamp | None = None
     for cycle, due in CYCLES.items():
         if due > end:
             continue
         sub = firsts.get(cycle)
-        late = _months(due, sub) if sub is not None and sub <= end else max(_months(due, end), 0.0)
+        if sub is not None and sub <= end:
+            late = _months(due, sub)
+        else:
+            overdue_since = due if overdue_since is None else overdue_since
+            late = max(_months(overdue_since, end), 0.0)
         out[cycle] = min(late, MONTHS_CAP)
     return out
 

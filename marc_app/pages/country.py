@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from marc import charts, sources, views
+from marc import charts, context, sources, views
 from marc_app import state
 
 s = state.scored()
@@ -37,10 +37,9 @@ if len(me):
                                        ("lldc", "Landlocked developing country")) if bool(m.get(key))]
 if len(row):
     r = row.iloc[0]
-    if "conflict_affected" in r and r["conflict_affected"] is True:
-        flags.append("Conflict-affected (UCDP/PRIO)")
-    if "transition" in r and r["transition"] is True:
-        flags.append("In transition after a UN peace operation")
+    for key in ("conflict_affected", "transition"):  # dated: "conflict-affected (UCDP, 2022)"
+        if key in r and r[key] is True:
+            flags.append(context.flag_label(key, r.get(f"{key}_year")).capitalize())
     if "quadrant" in r and isinstance(r["quadrant"], str):
         flags.append(f"Quadrant: {r['quadrant']}")
 st.markdown("**Context:** " + " · ".join(flags) if flags else "**Context:** none recorded")
