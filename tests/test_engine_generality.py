@@ -208,3 +208,17 @@ def test_parse_cache_serves_a_changed_file_fresh(tmp_path):
     assert second.indicator("a").name == "b"
     assert load_framework(root).indicators[0] is second.indicators[0]  # unchanged: served from the cache
     parsecache.clear()
+
+
+def test_views_label_risk_scores(tmp_path):
+    import pandas as pd
+
+    from marc import views
+
+    fw = _risk_framework(tmp_path)
+    table = pd.DataFrame({"unit": ["AAA"], "year": [2005], "readiness": [80.0], "p": [80.0]})
+    metrics = {m.column: m for m in views.metrics(fw, table)}
+    assert metrics["readiness"].kind == "risk" and metrics["readiness"].label == "Risk (risk: higher is worse)"
+    assert metrics["p"].kind == "risk"  # the pillar inherits the index's orientation
+    readiness = load_framework(write_framework(tmp_path / "r", {"p": [{"id": "a"}]}))
+    assert [m.kind for m in views.metrics(readiness, table)] == ["score", "score"]
