@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: app test setup browser pull schema bench clean
+.PHONY: app test setup browser pull schema bench clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: $(STAMP) browser
 
 schema: $(STAMP)
 	$(BIN)/marc schema --out docs
+
+# thousands of hypothesis examples per fuzz target (CI runs 200): YAML loader, expressions, user CSVs
+fuzz: $(STAMP)
+	MARC_FUZZ_PROFILE=marc-fuzz $(BIN)/python -m pytest -q -p no:cacheprovider tests/adversarial/test_adversarial_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_score.py

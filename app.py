@@ -5,9 +5,11 @@ The framework folder is ``indicators/`` unless ``MARC_FRAMEWORK_DIR`` names anot
 
 import streamlit as st
 
+from marc_app.auth import sidebar as auth_sidebar
 from marc_app.state import PAGES
 
 st.set_page_config(page_title="MARC readiness", page_icon="🌍", layout="wide")
+auth_sidebar()  # sign-in box and read-only note (marc_app/auth.py)
 
 pages = {
     "Explore": [

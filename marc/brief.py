@@ -10,42 +10,59 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from functools import lru_cache
+import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from marc import export, views
+from marc import export, i18n, views
 from marc.errors import MarcError
+from marc.framework import name_in
 from marc.project import Outcome
 
-LOCALES = Path(__file__).parent / "locales"
-LANGS = ("en", "fr")
+LANGS = i18n.LANGS
 UNCERTAINTY_COMMAND = "marc uncertainty --out ranks.csv"
 INFORM_HAZARDS = ("river_flood", "coastal_flood", "drought", "tropical_cyclone")
 PROJECTED = ("flood", "coastal_flood", "drought", "epidemic")
 N_PEERS, N_EXTREMES = 8, 3
+#: expert review status -> message key of its label in a brief (issue 10: baseline rows are desk coding)
+STATUS_LABELS = {"baseline": "status_baseline", "disputed": "status_disputed"}
 
 
-@lru_cache(maxsize=4)
-def messages(lang: str = "en") -> dict[str, Any]:
-    """The message catalogue of *lang* (marc/locales/<lang>.yaml, YAML 1.2)."""
-    from ruamel.yaml import YAML
-
-    if lang not in LANGS:
-        raise MarcError.single("--lang", "bad-language", f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
-    return YAML(typ="safe").load((LOCALES / f"{lang}.yaml").read_text(encoding="utf-8"))
+def messages(lang: str = "en") -> dict[str, str]:
+    """Every keyed message of *lang* (from marc/locales/<lang>/LC_MESSAGES/marc.po), as a dict."""
+    return {k: i18n.t(k, lang) for k in sorted(i18n.keys(lang))}
 
 
 def num(value: Any, lang: str = "en") -> str:
-    """A number as shown in a brief: exactly as stored in the facts; decimal comma in French."""
+    """A number as shown in a brief: exactly the decimals stored in the facts, in the locale of *lang*."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    text = f"{value:,}" if isinstance(value, int) or "e" not in repr(float(value)) else f"{value:.3g}"
-    if lang == "fr":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text.replace("-", "−") if text.startswith("-") else text
+    if isinstance(value, (int, np.integer)) or float(value).is_integer() and not isinstance(value, float):
+        return i18n.fmt_number(int(value), lang, 0)
+    text = repr(float(value))
+    digits = 0 if "e" in text else len(text.split(".")[1]) if "." in text else 0
+    return i18n.fmt_number(float(value), lang, digits)
+
+
+def competition_rank(scores: pd.Series) -> pd.DataFrame:
+    """THE ranking rule of MARC's briefs and exports: competition ranking ("1224"), highest score first.
+
+    Tied units share the best rank of their group; ``n_tied`` counts the units sharing it (1 = no
+    tie). NaN scores have no rank. The rule itself is :func:`marc.ranking.competition_rank`."""
+    from marc.ranking import competition_rank as rule
+
+    rank, n_tied = rule(scores)
+    return pd.DataFrame({"rank": rank, "n_tied": n_tied}, index=scores.index)
+
+
+def lock_digest() -> str | None:
+    """Short hash of the checksums in ``sources.lock`` (see :func:`marc.release.data_lock_digest`)."""
+    from marc.release import data_lock_digest
+
+    return data_lock_digest()
 
 
 def _r(value: Any, digits: int = 1) -> float | None:
@@ -59,7 +76,9 @@ def _sig(value: Any, sig: int = 3) -> float | None:
     if value is None or pd.isna(value):
         return None
     v = float(value)
-    return 0.0 if v == 0 else round(v, max(0, sig - 1 - int(math.floor(math.log10(abs(v))))))
+    if v.is_integer() and abs(v) < 1e15:
+        return int(v)  # counts (grants, entities) show as whole numbers
+    return round(v, max(0, sig - 1 - int(math.floor(math.log10(abs(v))))))
 
 
 def _latest(panel: pd.DataFrame, unit: str, variable: str, year: int) -> tuple[float | None, int | None, str | None]:
@@ -85,30 +104,49 @@ def _flag(value: Any) -> bool | None:
     return None if value is None or pd.isna(value) else bool(value)
 
 
+def _interval(intervals: pd.DataFrame | None, unit: str, cid: str, index_id: str) -> tuple[int | None, int | None]:
+    if intervals is None or ("component" not in intervals.columns and cid != index_id):
+        return None, None
+    mask = intervals["unit"] == unit
+    if "component" in intervals.columns:
+        mask &= intervals["component"] == cid
+    hit = intervals[mask].dropna(subset=["rank_low", "rank_high"])
+    return (int(hit["rank_low"].iloc[0]), int(hit["rank_high"].iloc[0])) if len(hit) else (None, None)
+
+
+def _pct(share: Any) -> int | None:
+    """A 0–1 share as a whole percentage (how coverage is shown in briefs and exports)."""
+    return None if share is None or pd.isna(share) else int(round(100 * float(share)))
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
 def _headline(outcome: Outcome, table: pd.DataFrame, unit: str, year: int, intervals: pd.DataFrame | None) -> list[dict]:
     comp = outcome.results.components
     comp = comp[(comp["unit"] == unit) & (comp["year"] == year)].set_index("component")
-    ids = [outcome.results.index_id, *views.components(outcome.framework)]
+    fw, idx = outcome.framework, outcome.results.index_id
     out = []
-    for cid in ids:
+    for cid in [idx, *views.components(fw)]:
         scores = pd.to_numeric(table.set_index("unit")[cid], errors="coerce")
         value = scores.get(unit)
-        ranks = views.competition_rank(scores)[0]
+        ranks = competition_rank(scores)
         row = comp.loc[cid] if cid in comp.index else None
-        item = {"id": cid, "name": outcome.framework.components[cid].name if cid in outcome.framework.components
-                else outcome.framework.index.name,
-                "score": _r(value), "rank": None if pd.isna(value) else int(ranks[unit]), "n_ranked": int(scores.notna().sum()),
-                "coverage_pct": None if row is None else _r(100 * row["coverage"], 0),
-                "imputed_pct": None if row is None else _r(100 * row["imputed_share"], 0),
-                "rank_low": None, "rank_high": None}
-        if intervals is not None and ("component" in intervals.columns or cid == outcome.results.index_id):
-            mask = intervals["unit"] == unit
-            if "component" in intervals.columns:
-                mask &= intervals["component"] == cid
-            hit = intervals[mask].dropna(subset=["rank_low", "rank_high"])
-            if len(hit):
-                item["rank_low"], item["rank_high"] = int(hit["rank_low"].iloc[0]), int(hit["rank_high"].iloc[0])
-        out.append(item)
+        name = fw.components[cid].name if cid in fw.components else fw.index.name
+        intended = row is not None and "coverage_intended" in row.index
+        low, high = _interval(intervals, unit, cid, idx)
+        out.append({
+            "id": cid, "name": name_in(name, "en"), "name_fr": name_in(name, "fr"),
+            "score": _r(value), "rank": None if pd.isna(value) else int(ranks.loc[unit, "rank"]),
+            "n_tied": None if pd.isna(value) else int(ranks.loc[unit, "n_tied"]), "n_ranked": int(scores.notna().sum()),
+            # coverage as intended weight (issue 10) where the results carry it; today's coverage otherwise
+            "coverage_kind": "intended" if intended else "present",
+            "coverage_pct": None if row is None else _pct(row["coverage_intended" if intended else "coverage"]),
+            "security_observed": None if row is None else _count(row.get("security_observed")),
+            "security_total": None if row is None else _count(row.get("security_total")),
+            "imputed_pct": None if row is None else _pct(row["imputed_share"]),
+            "rank_low": low, "rank_high": high})
     return out
 
 
@@ -123,15 +161,16 @@ def _peers(outcome: Outcome, table: pd.DataFrame, unit: str, info: pd.Series) ->
     groups = outcome.countries.set_index("unit") if outcome.countries is not None else pd.DataFrame()
     t = table.assign(region=table["unit"].map(groups.get("region", pd.Series(dtype=str))),
                      income_group=table["unit"].map(groups.get("income_group", pd.Series(dtype=str))))
-    t = t.assign(rank_all=views.competition_rank(t[idx])[0])
+    ranks = competition_rank(t[idx])
+    t = t.assign(rank_all=ranks["rank"], n_tied=ranks["n_tied"])
     same = t[(t["region"] == info.get("region")) & (t["income_group"] == info.get("income_group")) & t[idx].notna()]
-    same = same.sort_values(idx, ascending=False)
+    same = same.sort_values([idx, "unit"], ascending=[False, True])
     if len(same) > N_PEERS:  # the nearest in rank, the country included
         mine = same.loc[same["unit"] == unit, "rank_all"]
         if len(mine):
             same = same.assign(dist=(same["rank_all"] - mine.iloc[0]).abs()).nsmallest(N_PEERS, "dist", keep="first")
-        same = same.head(N_PEERS).sort_values(idx, ascending=False)
-    members = [{"unit": r.unit, "name": r.name, "score": _r(getattr(r, idx)), "rank": int(r.rank_all)}
+        same = same.head(N_PEERS).sort_values([idx, "unit"], ascending=[False, True])
+    members = [{"unit": r.unit, "score": _r(getattr(r, idx)), "rank": int(r.rank_all), "n_tied": int(r.n_tied)}
                for r in same.itertuples()]
 
     if _text(info.get("region")) is None or _text(info.get("income_group")) is None:
@@ -145,22 +184,43 @@ def _peers(outcome: Outcome, table: pd.DataFrame, unit: str, info: pd.Series) ->
             "income_median": medians(t["income_group"] == info.get("income_group"))}
 
 
+def _shown(ind, r) -> dict:
+    """The value that was scored, with its unit and period: a change transform shows the change, not the level."""
+    year = None if pd.isna(r.data_year) else int(r.data_year)
+    change = ind.transform.change if ind is not None and ind.kind == "data" else None
+    if change is not None:
+        unit = "%" if change.kind == "percent" else (r.measure_unit or "")
+        return {"value": _r(r.transformed), "value_unit": unit, "period": [year - change.years, year] if year else None,
+                "level": _sig(r.raw_value), "measure_unit": r.measure_unit or ""}
+    return {"value": _sig(r.raw_value), "value_unit": r.measure_unit or "", "period": [year, year] if year else None,
+            "level": None, "measure_unit": r.measure_unit or ""}
+
+
 def _indicators(outcome: Outcome, unit: str, year: int) -> tuple[list[dict], dict]:
     ind = outcome.results.indicators
     rows = ind[(ind["unit"] == unit) & (ind["year"] == year)]
     fw = outcome.framework
-    kinds = {i.id: i.kind for i in fw.indicators}
-    names = {i.id: i.name for i in fw.indicators}
+    by_id = {i.id: i for i in fw.indicators}
     have = rows[rows["score"].notna()].sort_values(["score", "indicator"], ascending=[False, True])
-    items = [{"id": r.indicator, "name": names.get(r.indicator, r.indicator), "pillar": r.parent,
-              "score": _r(r.score), "raw_value": _sig(r.raw_value), "measure_unit": r.measure_unit or "",
-              "data_year": None if pd.isna(r.data_year) else int(r.data_year), "source": r.source or "expert",
-              "imputed": bool(r.imputed)} for r in have.itertuples()]
+    items = []
+    for r in have.itertuples():
+        spec = by_id.get(r.indicator)
+        status = getattr(r, "status", None)
+        items.append({"id": r.indicator, "name": name_in(spec.name, "en") if spec else r.indicator,
+                      "name_fr": name_in(spec.name, "fr") if spec else r.indicator, "pillar": r.parent,
+                      "kind": spec.kind if spec else "data", "score": _r(r.score), **_shown(spec, r),
+                      "data_year": None if pd.isna(r.data_year) else int(r.data_year),
+                      "sources": [] if (spec and spec.kind == "expert") else
+                      [x.strip() for x in str(r.source or "").split(";") if x.strip()],
+                      "status": None if status is None or pd.isna(status) else str(status), "imputed": bool(r.imputed)})
+    kinds = {i.id: i.kind for i in fw.indicators}
     data_ids = [i for i, k in kinds.items() if k == "data"]
     expert_ids = [i for i, k in kinds.items() if k == "expert"]
     scored = set(have["indicator"])
     coverage = {"n_ind": len(data_ids), "n_data": len(scored & set(data_ids)),
-                "n_expert_slots": len(expert_ids), "n_expert": len(scored & set(expert_ids))}
+                "n_expert_slots": len(expert_ids), "n_expert": len(scored & set(expert_ids)),
+                "missing": [{"id": i, "name": name_in(by_id[i].name, "en"), "name_fr": name_in(by_id[i].name, "fr"),
+                             "kind": kinds[i]} for i in kinds if i not in scored]}
     return items, coverage
 
 
@@ -176,12 +236,12 @@ def _hazards(outcome: Outcome, table_row: pd.Series, unit: str, year: int) -> di
             out["year"] = int(row["year"])
             for layer in config.layers:
                 if layer.enabled and layer.id in row.index and pd.notna(row[layer.id]):
-                    src = layer.source.dataset if layer.source is not None else _source_of(outcome.panel, layer.variable)
+                    src = [layer.source.dataset] if layer.source is not None else [_source_of(outcome.panel, layer.variable)]
                     if layer.statistic is not None and layer.statistic.kind == "population_share":
-                        src = f"{src}, {config.population.dataset}"
+                        src.append(config.population.dataset)
                     window = list(layer.time.window) if layer.time.window else None
                     out["layers"].append({"id": layer.id, "label": layer.label, "score": _r(row[layer.id]),
-                                          "window": window, "source": src})
+                                          "window": window, "sources": [s for s in src if s]})
     if outcome.panel is not None:
         for h in INFORM_HAZARDS:
             value, y, src = _latest(outcome.panel, unit, f"inform/{h}", year)
@@ -218,6 +278,10 @@ def _gcf(panel: pd.DataFrame | None, unit: str, year: int) -> dict:
             value = value / 1e6
         out[key] = None if value is None else (int(round(value)) if digits == 0 else _r(value, digits))
         out["year"] = out["year"] or y
+    gen, gen_year, _ = _latest(panel, unit, "ndc/latest_generation", year) if panel is not None else (None, None, None)
+    ndc3, _, _ = _latest(panel, unit, "ndc/ndc3_submitted", year) if panel is not None else (None, None, None)
+    out["ndc"] = {"generation": None if gen is None else int(gen), "ndc3": None if ndc3 is None else bool(ndc3),
+                  "year": gen_year, "source": "unfccc_ndc_registry"}
     return out
 
 
@@ -226,7 +290,7 @@ def _method(outcome: Outcome) -> dict:
     weights = {c: fw.components[c].weight for c in fw.children(fw.index.id) if c in fw.components}
     config = outcome.hazards
     return {"aggregation": fw.index.aggregation, "weights": weights,
-            "min_coverage_pct": _r(100 * fw.index.min_coverage, 0), "max_imputed_pct": _r(100 * fw.index.max_imputed_share, 0),
+            "min_coverage_pct": _pct(fw.index.min_coverage), "max_imputed_pct": _pct(fw.index.max_imputed_share),
             "max_lag": fw.defaults.max_lag, "missing": fw.defaults.missing.policy,
             "missing_years": fw.defaults.missing.max_years,
             "exposure": None if config is None else {
@@ -236,15 +300,41 @@ def _method(outcome: Outcome) -> dict:
 
 
 def _indicator_method(outcome: Outcome) -> list[dict]:
-    table = export.method_table(outcome)
-    table = table[table["level"].str.startswith("indicator")]
-    return table[["id", "name", "parent", "weight", "direction", "normalise"]].fillna("").to_dict("records")
+    fw = outcome.framework
+    return [{"id": i.id, "name": name_in(i.name, "en"), "name_fr": name_in(i.name, "fr"),
+             "parent": fw.parents.get(i.id, i.parent or ""), "weight": float(i.weight), "direction": str(i.direction),
+             "normalise": i.normalise.model_dump(mode="json", by_alias=True, exclude_none=True) if i.normalise else {}}
+            for i in fw.indicators]
+
+
+def rank_intervals(result) -> pd.DataFrame:
+    """Rank intervals of the index and of every component from a :class:`marc.rank_intervals.UncertaintyResult`:
+    per unit and component, the 5th and 95th percentiles of its competition rank over the replications."""
+    from marc.rank_intervals import rank_desc
+
+    frames = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for comp, scores in result.scores.items():
+            ranks = rank_desc(scores)
+            q = np.nanpercentile(ranks, [5, 95], axis=1)
+            frames.append(pd.DataFrame({"unit": result.units.to_numpy(), "component": comp, "rank_low": q[0],
+                                        "rank_high": q[1]}))
+    out = pd.concat(frames, ignore_index=True).dropna(subset=["rank_low", "rank_high"])
+    return out.assign(rank_low=np.floor(out["rank_low"]).astype(int), rank_high=np.ceil(out["rank_high"]).astype(int))
+
+
+def uncertainty_meta(result) -> dict:
+    """What a brief says about its rank intervals: replications, percentiles and the factors varied."""
+    return {"replications": int(result.replications), "low": 5, "high": 95, "factors": list(result.factors),
+            "seed": int(result.seed)}
 
 
 def facts(outcome: Outcome, unit: str, year: int | None = None, *, intervals: pd.DataFrame | None = None,
-          table: pd.DataFrame | None = None, today: str | None = None) -> dict[str, Any]:
+          table: pd.DataFrame | None = None, today: str | None = None, uncertainty: dict | None = None) -> dict[str, Any]:
     """The facts of one country's brief (JSON-serialisable). *intervals*: rank intervals per unit
-    (``unit, [component,] rank_low, rank_high``) from :mod:`marc.uncertainty`; None shows "not computed"."""
+    (``unit, [component,] rank_low, rank_high``, see :func:`rank_intervals`); None shows "not computed".
+    *uncertainty*: :func:`uncertainty_meta` of the run behind the intervals."""
     y = export.edition(outcome, year)
     table = outcome.table(y) if table is None else table
     unit = unit.strip().upper()
@@ -256,21 +346,20 @@ def facts(outcome: Outcome, unit: str, year: int | None = None, *, intervals: pd
     info = outcome.countries.set_index("unit").loc[unit] if outcome.countries is not None and unit in set(
         outcome.countries["unit"]) else pd.Series(dtype=object)
     indicators, coverage = _indicators(outcome, unit, y)
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        marc_version = version("marc")
-    except PackageNotFoundError:
-        marc_version = "dev"
+    hazards = _hazards(outcome, row, unit, y)
+    gcf = _gcf(outcome.panel, unit, y)
+    used = export.used_sources(outcome, ("inform_climate_change", "gcf_open_data", "unfccc_ndc_registry"))
     return {
         "meta": {"unit": unit, "name": str(row.get("name") or info.get("name") or unit), "year": y,
-                 "date": today or _dt.date.today().isoformat(), "version": marc_version,
+                 "date": today or _dt.date.today().isoformat(), "version": export.marc_version(),
                  "framework": outcome.framework.digest, "default_framework": export.default_digest(),
-                 "is_default": export.is_default(outcome), "uncertainty_command": UNCERTAINTY_COMMAND},
+                 "is_default": export.is_default(outcome), "data_lock": lock_digest(),
+                 "uncertainty_command": UNCERTAINTY_COMMAND},
         "country": {"region": _text(info.get("region")), "income_group": _text(info.get("income_group"))},
         "headline": _headline(outcome, table, unit, y, intervals),
+        "uncertainty": uncertainty,
         "peers": _peers(outcome, table, unit, info),
-        "hazards": _hazards(outcome, row, unit, y),
+        "hazards": hazards,
         "projections": _projections(outcome.panel, unit, y),
         "strengths": indicators[:N_EXTREMES],
         "weaknesses": indicators[::-1][:N_EXTREMES] if len(indicators) > N_EXTREMES else [],
@@ -279,107 +368,11 @@ def facts(outcome: Outcome, unit: str, year: int | None = None, *, intervals: pd
                     "conflict_affected_year": _year(row.get("conflict_affected_year")),
                     "transition_year": _year(row.get("transition_year")),
                     "gcf_eligible": _flag(info.get("non_annex_i"))},
-        "gcf": _gcf(outcome.panel, unit, y),
+        "gcf": gcf,
         "coverage": coverage,
         "method": _method(outcome),
-        "sources": export.sources_table(export.used_sources(outcome, ("inform_climate_change", "gcf_open_data")))
-        .to_dict("records"),
+        "sources": [{"ref": n, **s} for n, s in enumerate(export.sources_table(used).to_dict("records"), start=1)],
     }
-
-
-# --------------------------------------------------------------------------- shared by the renderers
-
-
-def name_of(key: str, lang: str, fallback: str | None = None) -> str:
-    return messages(lang).get("names", {}).get(key, fallback or key)
-
-
-def framework_line(f: dict, lang: str) -> str:
-    m, meta = messages(lang), f["meta"]
-    if meta["is_default"]:
-        return m["framework_default"].format(digest=meta["framework"])
-    return m["framework_custom"].format(digest=meta["framework"], default=meta["default_framework"] or "?")
-
-
-def rank_text(item: dict, lang: str) -> str:
-    m = messages(lang)
-    if item["score"] is None:
-        return m["not_published"]
-    return m["rank_of"].format(rank=num(item["rank"], lang), n=num(item["n_ranked"], lang))
-
-
-def interval_text(item: dict, f: dict, lang: str) -> str:
-    if item["rank_low"] is None:
-        return messages(lang)["interval_short"]
-    return f"{num(item['rank_low'], lang)}–{num(item['rank_high'], lang)}"
-
-
-def rationale(f: dict, lang: str = "en") -> str:
-    """A neutral paragraph built only from numbers shown elsewhere in the brief."""
-    m, meta = messages(lang), f["meta"]
-    head = f["headline"][0]
-    parts = [m["rationale_score"].format(name=meta["name"], score=num(head["score"], lang), year=meta["year"],
-                                         rank=num(head["rank"], lang), n=num(head["n_ranked"], lang))
-             if head["score"] is not None else m["rationale_score_none"].format(name=meta["name"], year=meta["year"])]
-    pillars = [h for h in f["headline"][1:] if h["score"] is not None]
-    if len(pillars) >= 2:
-        best, worst = max(pillars, key=lambda h: h["score"]), min(pillars, key=lambda h: h["score"])
-        parts.append(m["rationale_pillars"].format(best=name_of(best["id"], lang, best["name"]), best_score=num(best["score"], lang),
-                                                   worst=name_of(worst["id"], lang, worst["name"]),
-                                                   worst_score=num(worst["score"], lang)))
-    hz = f["hazards"]
-    if hz["exposure"] is not None and hz["quadrant"]:
-        parts.append(m["rationale_exposure"].format(exposure=num(hz["exposure"], lang),
-                                                    quadrant=name_of(hz["quadrant"], lang)))
-    proj = {(r["horizon"], r["scenario"]): r["value"] for r in f["projections"]["risk"]}
-    if f["projections"].get("baseline") is not None and (2050, "pessimistic") in proj and (2080, "pessimistic") in proj:
-        parts.append(m["rationale_projection"].format(base=num(f["projections"]["baseline"], lang),
-                                                      r2050=num(proj[(2050, "pessimistic")], lang),
-                                                      r2080=num(proj[(2080, "pessimistic")], lang)))
-    peers = f["peers"]
-    idx = f["headline"][0]["id"]
-    if peers["region_median"].get(idx) is not None and peers["income_median"].get(idx) is not None:
-        parts.append(m["rationale_peers"].format(region_median=num(peers["region_median"][idx], lang),
-                                                 income_median=num(peers["income_median"][idx], lang)))
-    g = f["gcf"]
-    if g["readiness_grants"] is not None and g["funded_activities"] is not None:
-        parts.append(m["rationale_gcf"].format(readiness=num(g["readiness_grants"], lang),
-                                               funded=num(g["funded_activities"], lang)))
-    from marc.context import flag_label
-
-    flags = [m[k] if key not in ("conflict_affected", "transition") else flag_label(key, f["context"].get(f"{key}_year"), lang)
-             for k, key in (("flag_ldc", "ldc"), ("flag_sids", "sids"), ("flag_conflict", "conflict_affected"),
-                            ("flag_transition", "transition"), ("flag_gcf", "gcf_eligible")) if f["context"][key]]
-    if flags:
-        parts.append(m["rationale_flags"].format(flags="; ".join(flags)))
-    return " ".join(parts)
-
-
-def pillar_chart_png(f: dict, lang: str = "en", scale: float = 2.0) -> bytes:
-    """Horizontal bars of the index and pillars, with region and income-group medians as ticks (PNG)."""
-    import altair as alt
-    import vl_convert as vlc
-
-    m = messages(lang)
-    rows, ticks = [], []
-    for h in f["headline"]:
-        label = name_of(h["id"], lang, h["name"])
-        rows.append({"component": label, "score": h["score"]})
-        for key, group in (("region_median", f["country"]["region"]), ("income_median", f["country"]["income_group"])):
-            value = f["peers"][key].get(h["id"])
-            if value is not None and group is not None:
-                ticks.append({"component": label, "score": value, "group": f"{m['median']}: {group}"})
-    order = [r["component"] for r in rows]
-    y = alt.Y("component:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=12))
-    bars = alt.Chart(alt.Data(values=rows)).mark_bar(color="#9ecae1").encode(
-        y=y, x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title=m["col_score"]))
-    labels = bars.mark_text(align="left", dx=3, fontSize=11).encode(text=alt.Text("score:Q", format=".1f"))
-    marks = alt.Chart(alt.Data(values=ticks)).mark_tick(thickness=3, size=22).encode(
-        y=y, x="score:Q", color=alt.Color("group:N", title=None, legend=alt.Legend(orient="bottom"),
-                                          scale=alt.Scale(range=["#d95f02", "#252525"])))
-    layers = [bars, labels] + ([marks] if ticks else [])
-    chart = alt.layer(*layers).properties(width=420, height=28 * len(rows)).configure_view(stroke=None)
-    return vlc.vegalite_to_png(chart.to_json(), scale=scale)
 
 
 def intervals_from(summary: pd.DataFrame) -> pd.DataFrame:
@@ -427,6 +420,7 @@ def select_units(outcome: Outcome, units: list[str], region: str | None = None) 
 
 def render(f: dict, fmt: str, lang: str = "en") -> bytes:
     """The brief as PDF, DOCX or the facts JSON."""
+    i18n.check_lang(lang)
     if fmt == "pdf":
         from marc.brief_pdf import render_pdf
 
@@ -443,11 +437,12 @@ def render(f: dict, fmt: str, lang: str = "en") -> bytes:
 
 
 def write_brief(outcome: Outcome, unit: str, fmt: str, out_dir: Path, *, lang: str = "en", year: int | None = None,
-                intervals: pd.DataFrame | None = None, table: pd.DataFrame | None = None) -> Path:
+                intervals: pd.DataFrame | None = None, table: pd.DataFrame | None = None,
+                uncertainty: dict | None = None) -> Path:
     """Build the facts of *unit* and write ``<out_dir>/MARC-brief-<ISO3>-<year>-<lang>.<fmt>`` atomically."""
     from marc.atomic import write_bytes
 
-    f = facts(outcome, unit, year, intervals=intervals, table=table)
+    f = facts(outcome, unit, year, intervals=intervals, table=table, uncertainty=uncertainty)
     path = Path(out_dir) / f"MARC-brief-{f['meta']['unit']}-{f['meta']['year']}-{lang}.{fmt}"
     write_bytes(path, render(f, fmt, lang))
     return path

@@ -1,19 +1,19 @@
-"""The brief's layout as a list of blocks (headings, paragraphs, tables, the chart), built from the
-facts and the message catalogue.  The PDF and DOCX renderers draw the same blocks, so both formats
-say the same thing."""
+"""The brief's layout as a list of blocks (headings, paragraphs, tables, boxes, the chart), built from
+the facts and the message catalogues.  The PDF and DOCX renderers draw the same blocks, so both
+formats say the same thing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from marc.brief import (framework_line, interval_text, messages, name_of, num, pillar_chart_png, rank_text,
-                        rationale)
+from marc import brief_text as bt
+from marc.brief import num
+from marc.i18n import t, tn, tr
 
 
 @dataclass
 class Block:
-    kind: str  # title | subtitle | h1 | p | note | table | image | flagged
+    kind: str  # title | subtitle | h1 | h2 | p | note | box | table | image | flagged
     text: str = ""
     header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
@@ -22,162 +22,206 @@ class Block:
     kind_hint: str = ""  # "small": a dense reference table
 
 
-def _yes(value: Any, m: dict) -> str:
-    return m["unknown"] if value is None else (m["yes"] if value else m["no"])
-
-
-def _dated(text: str, year: Any, source: str) -> str:
-    """A context flag's answer with the year of its data ("yes (UCDP, 2022)"): never an old flag as current."""
-    return text if year is None else f"{text} ({source}, {year})"
-
-
-def _window(window: list[int]) -> str:
-    return str(window[0]) if window[0] == window[-1] else f"{window[0]}–{window[-1]}"
-
-
-def _int(value: Any, m: dict, lang: str) -> str:
-    return m["gcf_none"] if value is None else num(value, lang)
-
-
 def blocks(f: dict, lang: str = "en", chart: bool = True) -> list[Block]:
-    m, meta = messages(lang), f["meta"]
-    out = [Block("title", m["title"].format(name=meta["name"])),
-           Block("subtitle", m["subtitle"].format(year=meta["year"])),
-           Block("note", framework_line(f, lang) + " " + m["generated"].format(date=meta["date"], version=meta["version"]))]
-    # headline scores
-    out.append(Block("h1", m["h_headline"]))
-    rows = [[name_of(h["id"], lang, h["name"]), num(h["score"], lang) if h["score"] is not None else m["not_published"],
-             rank_text(h, lang), interval_text(h, f, lang), f"{num(h['coverage_pct'], lang)} %",
-             f"{num(h['imputed_pct'], lang)} %"] for h in f["headline"]]
-    out.append(Block("table", header=[m["col_component"], m["col_score"], m["col_rank"], m["col_interval"],
-                                      m["col_coverage"], m["col_imputed"]], rows=rows, widths=[3, 1.4, 1.4, 1.6, 1.4, 1.4]))
-    if all(h["rank_low"] is None for h in f["headline"]):
-        out.append(Block("note", m["interval_missing"].format(command=meta["uncertainty_command"])))
+    meta = f["meta"]
+    out = [Block("title", t("title", lang, name=bt.country(f, lang))),
+           Block("subtitle", t("subtitle", lang, year=meta["year"])),
+           Block("note", " ".join([bt.framework_line(f, lang), t("generated", lang, date=meta["date"]), bt.cite_line(f, lang)]))]
+    out += _headline(f, lang)
     if chart:
-        out.append(Block("h1", m["h_chart"]))
-        out.append(Block("image", image=pillar_chart_png(f, lang)))
-        out.append(Block("note", m["chart_caption"].format(region=f["country"]["region"],
-                                                           income=f["country"]["income_group"])))
-    out.append(Block("h1", m["h_rationale"]))
-    out.append(Block("p", rationale(f, lang)))
-    out += _hazards(f, m, lang)
-    out += _peers(f, m, lang)
-    out += _extremes(f, m, lang)
-    out += _context(f, m, lang)
-    out += _annex(f, m, lang)
+        out.append(Block("h1", t("h_chart", lang)))
+        out.append(Block("image", image=bt.pillar_chart_png(f, lang)))
+        out.append(Block("note", t("chart_caption", lang, region=bt.region(f, lang), income=bt.income(f, lang))))
+    out.append(Block("h1", t("h_summary", lang)))
+    out.append(Block("p", bt.summary(f, lang)))
+    out += _gcf_context(f, lang)
+    out += _peers(f, lang)
+    out += _extremes(f, lang)
+    out += _limits(f, lang)
+    out += _annex(f, lang)
     return out
 
 
-def _hazards(f: dict, m: dict, lang: str) -> list[Block]:
-    hz, out = f["hazards"], [Block("h1", m["h_hazards"])]
+def _headline(f: dict, lang: str) -> list[Block]:
+    out = [Block("h1", t("h_headline", lang))]
+    intended = all(h["coverage_kind"] == "intended" for h in f["headline"])
+    rows = [[bt.name(h, lang), num(h["score"], lang) if h["score"] is not None else t("not_published", lang),
+             bt.rank_text(h, lang), bt.interval_text(h, lang), bt.coverage_text(h, lang), f"{num(h['imputed_pct'], lang)} %"]
+            + ([bt.security_text(h, lang)] if any(x["security_total"] is not None for x in f["headline"]) else [])
+            for h in f["headline"]]
+    header = [t("col_component", lang), t("col_score", lang), t("col_rank", lang), t("col_interval", lang),
+              t("col_coverage_intended" if intended else "col_coverage", lang), t("col_imputed", lang)]
+    widths = [2.8, 1.2, 2.6, 1.5, 1.4, 1.2]
+    if len(rows[0]) > len(header):
+        header.append(t("col_security", lang))
+        widths = [2.7, 1.1, 2.0, 1.4, 1.4, 1.2, 1.8]
+    out.append(Block("table", header=header, rows=rows, widths=widths))
+    head = f["headline"][0]
+    notes = [t("rank_rule", lang)]
+    u = f.get("uncertainty")
+    if u and any(h["rank_low"] is not None for h in f["headline"]):
+        factors = ", ".join(tr(x, lang, "factor") for x in u["factors"])
+        notes.append(t("interval_defined", lang, low=u["low"], high=u["high"], n=num(u["replications"], lang),
+                       factors=factors))
+    elif any(h["rank_low"] is not None for h in f["headline"]):
+        notes.append(t("interval_defined_file", lang))
+    else:
+        notes.append(t("interval_missing", lang, command=f["meta"]["uncertainty_command"]))
+    notes.append(t("coverage_intended_note" if intended else "coverage_present_note", lang))
+    if head.get("security_total") is not None:
+        notes.append(tn("security_note", head["security_observed"], lang, k=num(head["security_observed"], lang),
+                        n=num(head["security_total"], lang)))
+    out.append(Block("note", " ".join(notes)))
+    return out
+
+
+def _gcf_context(f: dict, lang: str) -> list[Block]:
+    hz, pr, g = f["hazards"], f["projections"], f["gcf"]
+    out = [Block("h1", t("h_gcf_context", lang)), Block("p", t("gcf_context_intro", lang)),
+           Block("h2", t("h_needs", lang))]
     if hz["exposure"] is not None:
-        out.append(Block("p", m["exposure_line"].format(
-            value=num(hz["exposure"], lang), quadrant=name_of(hz["quadrant"] or m["unknown"], lang),
-            priority=num(hz["priority"], lang), pclass=hz["priority_class"] or "–")))
+        out.append(Block("p", t("exposure_line", lang, value=num(hz["exposure"], lang), quadrant=tr(hz["quadrant"] or "", lang),
+                                priority=num(hz["priority"], lang), pclass=hz["priority_class"] or "–")))
     else:
-        out.append(Block("p", m["exposure_none"]))
-    if hz["layers"]:
-        rows = [[layer["label"], num(layer["score"], lang),
-                 _window(layer["window"]) if layer["window"] else str(hz["year"]), layer["source"]]
-                for layer in hz["layers"]]
-        out.append(Block("table", header=[m["col_hazard"], m["col_score"], m["col_year"], m["col_source"]], rows=rows,
-                         widths=[5, 1.2, 1.2, 3]))
-        out.append(Block("note", m["hazard_note"].format(year=hz["year"])))
-    if hz["inform"]:
-        raw = "; ".join(f"{name_of(i['hazard'], lang, i['hazard'].replace('_', ' '))} {num(i['value'], lang)}"
-                        for i in hz["inform"])
-        out.append(Block("note", m["inform_raw"].format(year=hz["inform"][0]["year"], value=raw)))
-    pr = f["projections"]
-    out.append(Block("h1", m["h_projections"]))
-    if pr.get("baseline") is None and not pr["risk"]:
-        out.append(Block("p", m["proj_none"]))
-        return out
-    out.append(Block("p", m["proj_intro"].format(year=pr["year"])))
-    rows = [[m["proj_baseline"], num(pr.get("baseline"), lang)]]
-    rows += [[m["proj_risk"].format(horizon=r["horizon"], scenario=m[f"scenario_{r['scenario']}"]), num(r["value"], lang)]
-             for r in pr["risk"]]
-    rows += [[m["proj_he"].format(hazard=name_of(h["hazard"], lang)), num(h["value"], lang)] for h in pr["he_change"]]
-    out.append(Block("table", header=[m["col_scenario"], m["col_value"]], rows=rows, widths=[6, 1.5], kind_hint="small"))
+        out.append(Block("p", t("exposure_none", lang)))
+    rows = [[tr(layer["label"], lang, "hazard"), num(layer["score"], lang), bt.period(layer["window"] or [hz["year"]]),
+             bt.refs(f, layer["sources"])] for layer in hz["layers"]]
+    rows += [[t("inform_hazard", lang, hazard=tr(i["hazard"], lang)), num(i["value"], lang), str(i["year"]), bt.ref(f, i["source"])]
+             for i in hz["inform"]]
+    if rows:
+        out.append(Block("table", header=[t("col_hazard", lang), t("col_score_or_value", lang), t("col_period", lang),
+                                          t("col_source", lang)], rows=rows, widths=[5.6, 1.4, 1.3, 1.2]))
+        out.append(Block("note", t("hazard_note", lang)))
+    # projected risk change
+    if pr.get("baseline") is not None or pr["risk"]:
+        rows = [[t("proj_baseline", lang), num(pr.get("baseline"), lang)]]
+        rows += [[t("proj_risk", lang, horizon=r["horizon"], scenario=t(f"scenario_{r['scenario']}", lang)), num(r["value"], lang)]
+                 for r in pr["risk"]]
+        rows += [[t("proj_he", lang, hazard=tr(h["hazard"], lang).lower()), num(h["value"], lang)] for h in pr["he_change"]]
+        out.append(Block("p", t("proj_intro", lang, year=pr["year"], ref=bt.ref(f, pr["source"]))))
+        out.append(Block("table", header=[t("col_measure", lang), t("col_value", lang)], rows=rows, widths=[6, 1.5],
+                         kind_hint="small"))
+    else:
+        out.append(Block("p", t("proj_none", lang)))
+    # readiness and security-sector gaps
+    weak = ", ".join(f"{bt.name(i, lang)} ({num(i['score'], lang)})" for i in f["weaknesses"]) or "–"
+    missing = [bt.name(i, lang) for i in f["coverage"]["missing"] if i["kind"] == "expert"]
+    out.append(Block("p", t("gaps_line", lang, weak=weak, n=len(missing), missing="; ".join(missing) or "–")))
+    # country ownership
+    out.append(Block("h2", t("h_ownership", lang)))
+    ndc = g["ndc"]
+    ndc_text = (t("ndc_generation", lang, generation=ndc["generation"]) if ndc["generation"] else t("gcf_none", lang)) + \
+        ("" if ndc["ndc3"] is None else "; " + t("ndc3_yes" if ndc["ndc3"] else "ndc3_no", lang))
+    gref, nref = bt.ref(f, g["source"]), bt.ref(f, ndc["source"])
+    rows = [[t("own_ndc", lang), ndc_text, str(ndc["year"] or "–"), nref],
+            [t("own_nda", lang), t("own_nda_value", lang), "–", "–"],
+            [t("gcf_entities", lang), _int(g["direct_access_entities"], lang), str(g["year"] or "–"), gref],
+            [t("gcf_readiness", lang), _int(g["readiness_grants"], lang), str(g["year"] or "–"), gref],
+            [t("gcf_readiness_usd", lang), _int(g["readiness_usd_m"], lang), str(g["year"] or "–"), gref],
+            [t("gcf_funded", lang), _int(g["funded_activities"], lang), str(g["year"] or "–"), gref],
+            [t("gcf_funded_usd", lang), _int(g["funded_usd_m"], lang), str(g["year"] or "–"), gref],
+            [t("flag_gcf", lang), bt.yes_no(f["context"]["gcf_eligible"], lang), "–", "–"]]
+    out.append(Block("table", header=[t("col_item", lang), t("col_value", lang), t("col_year", lang), t("col_source", lang)],
+                     rows=rows, widths=[4.6, 2.6, 1.1, 1.0], kind_hint="small"))
+    out.append(Block("note", t("gcf_asof", lang)))
+    out.append(Block("box", t("climate_rationale_box", lang)))
     return out
 
 
-def _peers(f: dict, m: dict, lang: str) -> list[Block]:
+def _int(value, lang: str) -> str:
+    return t("gcf_none", lang) if value is None else num(value, lang)
+
+
+def _peers(f: dict, lang: str) -> list[Block]:
     p = f["peers"]
-    out = [Block("h1", m["h_peers"].format(region=f["country"]["region"], income=f["country"]["income_group"]))]
+    out = [Block("h1", t("h_peers", lang, region=bt.region(f, lang), income=bt.income(f, lang)))]
     if len(p["members"]) <= 1:
-        out.append(Block("p", m["peers_none"]))
-    else:
-        n = f["headline"][0]["n_ranked"]
-        out.append(Block("note", m["peers_note"].format(n=num(n, lang))))
-        rows = [[("▶ " if r["unit"] == f["meta"]["unit"] else "") + f"{r['name']} ({r['unit']})", num(r["score"], lang),
-                 num(r["rank"], lang)] for r in p["members"]]
-        out.append(Block("table", header=[m["col_country"], m["col_readiness"], m["col_rank"]], rows=rows, widths=[5, 2, 1.5], kind_hint="small"))
+        out.append(Block("p", t("peers_none", lang)))
+        return out
+    out.append(Block("note", t("peers_note", lang, n=num(f["headline"][0]["n_ranked"], lang))))
+    rows = [[("▶ " if r["unit"] == f["meta"]["unit"] else "") + f"{bt.country(f, lang, r['unit'])} ({r['unit']})",
+             num(r["score"], lang), bt.rank_text({**r, "n_ranked": f["headline"][0]["n_ranked"]}, lang)]
+            for r in p["members"]]
+    out.append(Block("table", header=[t("col_country", lang), t("col_readiness", lang), t("col_rank", lang)], rows=rows,
+                     widths=[5, 2, 2.5], kind_hint="small"))
     return out
 
 
-def _extremes(f: dict, m: dict, lang: str) -> list[Block]:
-    out = [Block("h1", m["h_strengths"])]
-    header = [m["col_indicator"], m["col_pillar"], m["col_score"], m["col_raw"], m["col_year"], m["col_source"]]
+def _extremes(f: dict, lang: str) -> list[Block]:
+    out = [Block("h1", t("h_strengths", lang))]
+    header = [t("col_indicator", lang), t("col_pillar", lang), t("col_score", lang), t("col_scored_value", lang),
+              t("col_period", lang), t("col_source", lang)]
     for key in ("strengths", "weaknesses"):
         if not f[key]:
             continue
-        out.append(Block("p", m[key]))
-        rows = [[i["name"] + (f" ({m['imputed_flag']})" if i["imputed"] else ""), name_of(i["pillar"], lang),
-                 num(i["score"], lang), f"{num(i['raw_value'], lang)} {i['measure_unit']}".strip(),
-                 "–" if i["data_year"] is None else str(i["data_year"]), i["source"]] for i in f[key]]
-        out.append(Block("table", header=header, rows=rows, widths=[3.6, 1.6, 1.2, 2.6, 1.1, 2.8]))
+        out.append(Block("h2", t(key, lang)))
+        rows = []
+        for i in f[key]:
+            flags = bt.status_text(i, lang)
+            rows.append([bt.name(i, lang) + (f" ({flags})" if flags else ""), bt.comp_name(f, i["pillar"], lang),
+                         num(i["score"], lang), bt.value_text(i, lang), bt.period(i["period"]),
+                         bt.refs(f, i["sources"]) if i["sources"] else t("expert_source", lang)])
+        out.append(Block("table", header=header, rows=rows, widths=[3.6, 1.7, 1.1, 2.7, 1.3, 1.2]))
+    out.append(Block("note", t("scored_value_note", lang)))
     return out
 
 
-def _context(f: dict, m: dict, lang: str) -> list[Block]:
-    c, g = f["context"], f["gcf"]
-    out = [Block("h1", m["h_context"])]
-    rows = [[m["flag_ldc"], _yes(c["ldc"], m)], [m["flag_sids"], _yes(c["sids"], m)], [m["flag_lldc"], _yes(c["lldc"], m)],
-            [m["flag_conflict"], _dated(_yes(c["conflict_affected"], m), c.get("conflict_affected_year"), "UCDP")],
-            [m["flag_transition"], _dated(_yes(c["transition"], m), c.get("transition_year"), "UN")],
-            [m["flag_gcf"], _yes(c["gcf_eligible"], m)]]
-    out.append(Block("table", header=["", ""], rows=rows, widths=[6, 1.5], kind_hint="small"))
-    out.append(Block("h1", m["h_gcf"]))
-    rows = [[m["gcf_readiness"], _int(g["readiness_grants"], m, lang)], [m["gcf_readiness_usd"], _int(g["readiness_usd_m"], m, lang)],
-            [m["gcf_funded"], _int(g["funded_activities"], m, lang)], [m["gcf_funded_usd"], _int(g["funded_usd_m"], m, lang)],
-            [m["gcf_entities"], _int(g["direct_access_entities"], m, lang)]]
-    out.append(Block("table", header=["", ""], rows=rows, widths=[6, 1.5], kind_hint="small"))
-    out.append(Block("note", m["gcf_asof"].format(year=g["year"] or "–")))
-    cov = f["coverage"]
-    out.append(Block("h1", m["h_coverage"]))
-    out.append(Block("p", m["coverage_note"].format(n_data=cov["n_data"], n_ind=cov["n_ind"], n_expert=cov["n_expert"],
-                                                    n_expert_slots=cov["n_expert_slots"])))
+def _limits(f: dict, lang: str) -> list[Block]:
+    c, cov = f["context"], f["coverage"]
+    out = [Block("h1", t("h_context", lang))]
+    def dated(key: str, source: str) -> str:  # a flag's answer with the year of its data: never an old flag as current
+        year = c.get(f"{key}_year")
+        return bt.yes_no(c[key], lang) if year is None else f"{bt.yes_no(c[key], lang)} ({source}, {int(year)})"
+
+    rows = [[t(k, lang), dated(key, src) if src else bt.yes_no(c[key], lang)] for k, key, src in (
+        ("flag_ldc", "ldc", None), ("flag_sids", "sids", None), ("flag_lldc", "lldc", None),
+        ("flag_conflict", "conflict_affected", "UCDP"), ("flag_transition", "transition", "UN"),
+        ("flag_gcf", "gcf_eligible", None))]
+    out.append(Block("table", header=[t("col_flag", lang), t("col_value", lang)], rows=rows, widths=[6, 1.5], kind_hint="small"))
+    out.append(Block("h1", t("h_coverage", lang)))
+    out.append(Block("p", t("coverage_note", lang, n_data=cov["n_data"], n_ind=cov["n_ind"], n_expert=cov["n_expert"],
+                            n_expert_slots=cov["n_expert_slots"])))
+    out.append(Block("p", t("not_measured", lang)))
+    out.append(Block("p", t("do_no_harm", lang)))
     return out
 
 
-def _annex(f: dict, m: dict, lang: str) -> list[Block]:
+def _annex(f: dict, lang: str) -> list[Block]:
     meth = f["method"]
-    out = [Block("h1", m["h_annex"])]
-    weights = ", ".join(f"{name_of(k, lang)} {num(v, lang)}" for k, v in meth["weights"].items())
-    out.append(Block("p", m["annex_index"].format(aggregation=name_of(meth["aggregation"], lang), weights=weights,
-                                                  coverage=num(meth["min_coverage_pct"], lang),
-                                                  imputed=num(meth["max_imputed_pct"], lang))))
-    out.append(Block("p", m["annex_edition"].format(max_lag=meth["max_lag"],
-                                                    missing=f"{meth['missing']} ({meth['missing_years']})")))
+    out = [Block("h1", t("h_annex", lang))]
+    weights = ", ".join(f"{bt.comp_name(f, k, lang)} {num(v, lang)}" for k, v in meth["weights"].items())
+    out.append(Block("p", t("annex_index", lang, aggregation=tr(meth["aggregation"], lang), weights=weights,
+                            coverage=num(meth["min_coverage_pct"], lang), imputed=num(meth["max_imputed_pct"], lang))))
+    out.append(Block("p", t("annex_edition", lang, max_lag=meth["max_lag"], missing=tr(meth["missing"], lang),
+                            years=meth["missing_years"])))
     if meth["exposure"]:
         e = meth["exposure"]
-        comps = ", ".join(f"{k} ({num(v, lang)})" for k, v in e["components"].items())
-        out.append(Block("p", m["annex_exposure"].format(components=comps, combine=name_of(e["combine"], lang),
-                                                         gap=", ".join(name_of(g, lang) for g in e["gap_of"]),
-                                                         method=e["method"])))
-    has_interval = any(h["rank_low"] is not None for h in f["headline"])
-    out.append(Block("p", m["annex_uncertainty"] if has_interval
-                     else m["annex_uncertainty_none"]))
-    out.append(Block("p", m["annex_indicators"]))
-    rows = [[i["name"], name_of(i["parent"], lang), num(i["weight"], lang), i["direction"], i["normalise"]]
-            for i in meth["indicators"]]
-    out.append(Block("table", header=[m["col_indicator"], m["col_pillar"], m["col_weight"], m["col_direction"],
-                                      m["col_normalise"]], rows=rows, widths=[4, 1.8, 0.9, 2, 3.7], kind_hint="small"))
-    out.append(Block("h1", m["h_sources"]))
-    out.append(Block("p", m["sources_intro"]))
+        comps = ", ".join(f"{tr(k, lang)} ({num(v, lang)})" for k, v in e["components"].items())
+        out.append(Block("p", t("annex_exposure", lang, components=comps, combine=tr(e["combine"], lang),
+                                gap=", ".join(bt.comp_name(f, g, lang) for g in e["gap_of"]), method=tr(e["method"], lang))))
+    out.append(Block("p", t("annex_indicators", lang)))
+    rows = [[i["name_fr"] if lang == "fr" else i["name"], bt.comp_name(f, i["parent"], lang), num(i["weight"], lang),
+             tr(i["direction"], lang), _normalise(i["normalise"], lang)] for i in meth["indicators"]]
+    out.append(Block("table", header=[t("col_indicator", lang), t("col_pillar", lang), t("col_weight", lang),
+                                      t("col_direction", lang), t("col_normalise", lang)], rows=rows,
+                     widths=[4.2, 1.8, 0.9, 1.9, 3.0], kind_hint="small"))
+    out.append(Block("h1", t("h_sources", lang)))
+    out.append(Block("p", t("sources_intro", lang)))
     for s in f["sources"]:
-        flag = "" if s["open_licence"] else f" ⚠ {m['licence_flag']}."
+        flag = "" if s["open_licence"] else f" ⚠ {t('licence_flag', lang)}."
         out.append(Block("flagged" if flag else "note",
-                         f"{s['title']} ({s['source']}). {m['col_licence']}: {s['licence']}.{flag} "
-                         f"{m['col_citation']}: {s['citation']}" + ("" if s["url"] in s["citation"] else f" {s['url']}")))
+                         f"[{s['ref']}] {s['publisher']}. {s['title']}. {s['citation']}"
+                         + ("" if s["url"] in s["citation"] else f" {s['url']}")
+                         + " " + t("licence_is", lang, licence=s["licence"].rstrip(".")) + flag))
+    out.append(Block("note", bt.cite_line(f, lang) + " " + t("reproduce", lang, edition=f["meta"]["year"])))
     return out
+
+
+def _normalise(spec: dict, lang: str) -> str:
+    """"goalposts 0 → 100"-style text of a normalisation in *lang*."""
+    if not spec:
+        return tr("expert scale", lang)
+    method = spec.get("method", "")
+    if method == "goalposts":
+        return t("norm_goalposts", lang, min=num(spec["min"], lang), max=num(spec["max"], lang))
+    return tr(method, lang)

@@ -9,15 +9,15 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
-from marc.brief import messages
+from marc import brief_text as bt
 from marc.brief_blocks import Block, blocks
+from marc.i18n import t
 
 RED, GREY = RGBColor(0xB0, 0x00, 0x20), RGBColor(0x5A, 0x5A, 0x5A)
 
 
 def render_docx(facts: dict, lang: str = "en") -> bytes:
     """Render the facts of one brief to DOCX bytes."""
-    m = messages(lang)
     doc = Document()
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
@@ -25,11 +25,11 @@ def render_docx(facts: dict, lang: str = "en") -> bytes:
     section.top_margin = section.bottom_margin = Cm(1.6)
     doc.styles["Normal"].font.name = "Calibri"
     doc.styles["Normal"].font.size = Pt(10)
-    doc.core_properties.title = m["title"].format(name=facts["meta"]["name"])
+    doc.core_properties.title = t("title", lang, name=bt.country(facts, lang))
     doc.core_properties.author = "MARC"
     doc.core_properties.language = lang
     footer = section.footer.paragraphs[0]
-    footer.text = f"MARC · {facts['meta']['name']} · {facts['meta']['year']} · framework {facts['meta']['framework']}"
+    footer.text = bt.cite_line(facts, lang)
     footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     width = section.page_width - section.left_margin - section.right_margin
     for block in blocks(facts, lang):
@@ -45,7 +45,14 @@ def _add(doc, block: Block, width) -> None:
     elif block.kind == "subtitle":
         doc.add_paragraph(block.text, style="Subtitle")
     elif block.kind == "h1":
-        doc.add_heading(block.text, level=1)
+        doc.add_heading(block.text, level=1).paragraph_format.keep_with_next = True
+    elif block.kind == "h2":
+        doc.add_heading(block.text, level=2).paragraph_format.keep_with_next = True
+    elif block.kind == "box":
+        para = doc.add_paragraph()
+        run = para.add_run(block.text)
+        run.bold, run.font.size = True, Pt(9)
+        _shade(para, "FFF3CD")
     elif block.kind in ("p", "note", "flagged"):
         para = doc.add_paragraph()
         run = para.add_run(block.text)
@@ -60,6 +67,40 @@ def _add(doc, block: Block, width) -> None:
         raise ValueError(f"unknown block kind {block.kind}")
 
 
+def _shade(para, fill: str) -> None:
+    """A boxed, shaded paragraph (Word paragraph shading and border)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    ppr = para._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    for side in ("top", "left", "bottom", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), "8")
+        el.set(qn("w:color"), "B00020")
+        el.set(qn("w:space"), "4")
+        borders.append(el)
+    ppr.append(borders)
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:fill"), fill)
+    ppr.append(shd)
+
+
+def _row_props(row, repeat: bool) -> None:
+    """A row never splits across pages; the header row repeats on every page of a long table."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(OxmlElement("w:cantSplit"))
+    if repeat:
+        el = OxmlElement("w:tblHeader")
+        el.set(qn("w:val"), "true")
+        trpr.append(el)
+
+
 def _table(doc, block: Block, width) -> None:
     header = any(block.header)
     table = doc.add_table(rows=0, cols=len(block.rows[0] if block.rows else block.header))
@@ -67,7 +108,9 @@ def _table(doc, block: Block, width) -> None:
     rows = ([block.header] if header else []) + block.rows
     total = sum(block.widths) or 1
     for r, values in enumerate(rows):
-        cells = table.add_row().cells
+        row = table.add_row()
+        _row_props(row, repeat=header and r == 0)
+        cells = row.cells
         for c, value in enumerate(values):
             cells[c].text = str(value)
             if block.widths:

@@ -9,9 +9,10 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from marc.brief import messages
+from marc import brief_text as bt
 from marc.brief_blocks import Block, blocks
 from marc.errors import MarcError
+from marc.i18n import t
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
 BLUE, GREY, RED = (31, 78, 121), (90, 90, 90), (176, 0, 32)
@@ -65,21 +66,42 @@ def _table(pdf: FPDF, block: Block) -> None:
 def render_pdf(facts: dict, lang: str = "en") -> bytes:
     """Render the facts of one brief to PDF bytes."""
     regular, bold = font_paths()
-    m = messages(lang)
     pdf = _Pdf(format="A4")
-    pdf.page_label = m["page"]
-    pdf.footer_text = f"MARC · {facts['meta']['name']} · {facts['meta']['year']} · framework {facts['meta']['framework']}"
+    pdf.page_label = t("page", lang, page="{page}")
+    pdf.footer_text = bt.cite_line(facts, lang)
     pdf.set_margins(15, 12, 15)
     pdf.set_auto_page_break(True, margin=14)
     pdf.add_font("DejaVu", "", str(regular))
     pdf.add_font("DejaVu", "B", str(bold))
-    pdf.set_title(m["title"].format(name=facts["meta"]["name"]))
+    pdf.set_title(t("title", lang, name=bt.country(facts, lang)))
     pdf.set_author("MARC")
     pdf.set_lang(lang)
     pdf.add_page()
-    for block in blocks(facts, lang):
+    items = blocks(facts, lang)
+    for i, block in enumerate(items):
+        if block.kind in ("h1", "h2"):
+            _keep_with_next(pdf, items[i + 1:])
         _draw(pdf, block)
     return bytes(pdf.output())
+
+
+def _needed(pdf: FPDF, following: list[Block]) -> float:
+    """Height (mm) that must follow a heading on its page: the next paragraph or the first rows of a table."""
+    for block in following[:2]:
+        if block.kind == "table":
+            return 8 + 6 * min(3, len(block.rows))
+        if block.kind == "image":
+            return 60
+        if block.kind in ("p", "note", "box", "flagged"):
+            lines = max(1, len(block.text) // 110 + 1)
+            return 8 + min(lines, 4) * 4.6
+    return 20
+
+
+def _keep_with_next(pdf: FPDF, following: list[Block]) -> None:
+    """Start a new page when a heading and the start of what follows would not fit: no heading alone at a foot."""
+    if pdf.get_y() + _needed(pdf, following) > pdf.h - pdf.b_margin:
+        pdf.add_page()
 
 
 def _draw(pdf: FPDF, block: Block) -> None:
@@ -91,9 +113,25 @@ def _draw(pdf: FPDF, block: Block) -> None:
         pdf.set_font("DejaVu", size=10)
         pdf.set_text_color(*GREY)
         pdf.multi_cell(0, 5, block.text, new_x="LMARGIN", new_y="NEXT")
-    elif block.kind == "h1":
-        if pdf.get_y() > pdf.h - 40:  # keep a heading with what follows
+    elif block.kind == "h2":
+        pdf.ln(1)
+        pdf.set_font("DejaVu", "B", 9.5)
+        pdf.set_text_color(*BLUE)
+        pdf.multi_cell(0, 5, block.text, new_x="LMARGIN", new_y="NEXT")
+    elif block.kind == "box":
+        pdf.ln(1)
+        pdf.set_font("DejaVu", "B", 8.5)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_fill_color(255, 243, 205)
+        pdf.set_draw_color(*RED)
+        lines = pdf.multi_cell(0, 4.4, block.text, padding=2, dry_run=True, output="LINES")
+        if pdf.get_y() + 4.4 * len(lines) + 6 > pdf.h - pdf.b_margin:  # a box is never split across pages
             pdf.add_page()
+        pdf.multi_cell(0, 4.4, block.text, border=1, fill=True, padding=2, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_fill_color(255, 255, 255)
+        pdf.set_draw_color(0, 0, 0)
+        pdf.ln(2)
+    elif block.kind == "h1":
         pdf.ln(2)
         pdf.set_font("DejaVu", "B", 11.5)
         pdf.set_text_color(*BLUE)
@@ -101,6 +139,10 @@ def _draw(pdf: FPDF, block: Block) -> None:
         pdf.multi_cell(0, 6, block.text, new_x="LMARGIN", new_y="NEXT")
     elif block.kind in ("p", "note", "flagged"):
         pdf.set_font("DejaVu", size=9 if block.kind == "p" else 7)
+        height = 4.6 if block.kind == "p" else 3.3
+        lines = pdf.multi_cell(0, height, block.text, dry_run=True, output="LINES")
+        if len(lines) <= 6 and pdf.get_y() + height * len(lines) > pdf.h - pdf.b_margin:
+            pdf.add_page()  # a short paragraph or a source entry is never split across pages
         pdf.set_text_color(*(RED if block.kind == "flagged" else (0, 0, 0) if block.kind == "p" else GREY))
         pdf.multi_cell(0, 4.6 if block.kind == "p" else 3.3, block.text, new_x="LMARGIN", new_y="NEXT",
                        align="J" if block.kind == "p" else "L")

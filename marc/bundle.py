@@ -31,8 +31,10 @@ _CHUNK = 1 << 20
 _STORED = (".zip", ".7z", ".xlsx", ".gz", ".nc", ".png", ".jpg")
 
 
-def _copy_hash(src: IO[bytes], dst: Path, bar: Progress | None = None, task: object = None) -> tuple[str, int]:
-    """Copy an open stream to *dst*, hashing on the way; returns (sha256, size)."""
+def _copy_hash(src: IO[bytes], dst: Path, bar: Progress | None = None, task: object = None,
+               limit: int | None = None) -> tuple[str, int]:
+    """Copy an open stream to *dst*, hashing on the way; returns (sha256, size).  More than *limit*
+    bytes (an archive member's declared size) is refused."""
     digest, size = hashlib.sha256(), 0
     dst.parent.mkdir(parents=True, exist_ok=True)
     with open(dst, "wb") as out:
@@ -40,6 +42,8 @@ def _copy_hash(src: IO[bytes], dst: Path, bar: Progress | None = None, task: obj
             digest.update(chunk)
             out.write(chunk)
             size += len(chunk)
+            if limit is not None and size > limit:
+                raise ValueError(f"more bytes than the {limit:,} its header declares")
             if bar is not None:
                 bar.advance(task, len(chunk))
     return digest.hexdigest(), size
@@ -114,13 +118,14 @@ def _bundle_lock(zf: zipfile.ZipFile, mirror: Path) -> dict:
         raise MarcError.single(f"{mirror}!sources.lock", "bad-bundle", "the bundle's lock file is not valid JSON; pack it again") from None
 
 
-def stage_from_mirror(source: Source, mirror: Path, bar: Progress | None = None
+def stage_from_mirror(source: Source, mirror: Path, bar: Progress | None = None, before_install=None
                       ) -> tuple[dict[str, tuple[str, int, str]], str]:
     """Copy *source* from a mirror folder or bundle zip into the cache (atomically, whole source).
 
     Returns the lock files ``{rel: (sha256, size, origin)}`` and the source's origin string.
+    *before_install(source_id, lock entry)* runs just before the swap (the pull's crash journal).
     """
-    from marc.download import safe_target
+    from marc.download import check_members, safe_target
 
     mirror = mirror.expanduser().resolve()
     root = cache_root()
@@ -134,14 +139,20 @@ def stage_from_mirror(source: Source, mirror: Path, bar: Progress | None = None
             with _open_bundle(mirror) as zf:
                 expected = {k: v["sha256"] for k, v in _bundle_lock(zf, mirror).get(source.id, {}).get("files", {}).items()}
                 members = [i for i in zf.infolist() if i.filename.startswith(f"{source.id}/") and not i.is_dir()]
+                check_members([(i.filename, i.file_size, i.compress_size) for i in zf.infolist()], source.id, str(mirror))
                 task = bar.add_task(f"{source.id} (bundle)", total=sum(i.file_size for i in members)) if bar else None
                 for info in members:
                     target = safe_target(staging, info.filename, 1, source.id)
                     if target is None:
                         continue
                     rel = target.relative_to(staging).as_posix()
-                    with zf.open(info) as src:
-                        sha, size = _copy_hash(src, target, bar, task)
+                    try:
+                        with zf.open(info) as src:
+                            sha, size = _copy_hash(src, target, bar, task, info.file_size)
+                    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+                        raise MarcError.single(f"{mirror}!{info.filename}", "corrupt-bundle",
+                                               f"this member is damaged ({exc}); the cache was left unchanged. "
+                                               "Make the bundle again with `marc pack`.") from None
                     files[rel] = (sha, size, f"{origin}!{info.filename}")
         else:
             folder = mirror / source.id
@@ -166,6 +177,8 @@ def stage_from_mirror(source: Source, mirror: Path, bar: Progress | None = None
             raise MarcError.single(source.id, "mirror-incomplete",
                                    f"the mirror {mirror} lacks {', '.join(missing)} for this source; the cache was left "
                                    "unchanged. Use another mirror, or pull without --mirror to download it.")
+        if before_install is not None:
+            before_install(source.id, lock_entry(files, origin))
         install(staging, source_dir(source.id))
         return files, origin
     finally:

@@ -35,6 +35,7 @@ class CodedCells:
     shift: np.ndarray  # units: probability of a one-level shift
     lo: int
     hi: int
+    years: np.ndarray  # units: the data year of the edition's value (NaN where none)
 
 
 def cells(ind: Indicator, k: int, rows: pd.DataFrame, units: pd.Index, data_year: np.ndarray,
@@ -60,12 +61,12 @@ def cells(ind: Indicator, k: int, rows: pd.DataFrame, units: pd.Index, data_year
         counts[p] = len(vals)
         shift[p] = max(probability.get(c, 0.0) for c in g["confidence"])  # the least confident coder sets it
     scale = sorted(int(v) for v in (ind.scale or {}))
-    return CodedCells(k=k, levels=levels, counts=counts, shift=shift, lo=scale[0], hi=scale[-1])
+    return CodedCells(k=k, levels=levels, counts=counts, shift=shift, lo=scale[0], hi=scale[-1],
+                      years=np.asarray(data_year, dtype=float))
 
 
-def perturbed_scores(c: CodedCells, ind: Indicator, u_coder: np.ndarray, u_shift: np.ndarray,
-                     orientation: str = "readiness") -> np.ndarray:
-    """Scores (units × replications) from two uniforms per cell; NaN where the unit has no value."""
+def drawn_levels(c: CodedCells, u_coder: np.ndarray, u_shift: np.ndarray) -> np.ndarray:
+    """Levels (units × replications) from two uniforms per cell; NaN where the unit has no value."""
     n = np.maximum(c.counts, 1)[:, None]
     pick = np.minimum((u_coder * n).astype(int), n - 1)
     level = np.take_along_axis(np.nan_to_num(c.levels, nan=0.0), pick, axis=1)
@@ -73,5 +74,12 @@ def perturbed_scores(c: CodedCells, ind: Indicator, u_coder: np.ndarray, u_shift
     level = level - (u_shift < p / 2) + ((u_shift >= p / 2) & (u_shift < p))
     level = np.clip(level, c.lo, c.hi).astype(float)
     level[c.counts == 0] = np.nan
+    return level
+
+
+def perturbed_scores(c: CodedCells, ind: Indicator, u_coder: np.ndarray, u_shift: np.ndarray,
+                     orientation: str = "readiness") -> np.ndarray:
+    """Scores (units × replications) of the drawn levels, normalised like the published ones."""
+    level = drawn_levels(c, u_coder, u_shift)
     spec = Goalposts(method="goalposts", min=c.lo, max=c.hi) if c.hi > c.lo else Goalposts(method="goalposts", min=c.lo, max=c.lo + 1)
     return normalise(level, spec, ind.direction, orientation=orientation)[0]

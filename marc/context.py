@@ -36,15 +36,14 @@ def context_table(fw: Framework, panel: pd.DataFrame, countries: pd.DataFrame | 
     return out
 
 
-#: the words of each dated flag: catalogue key (marc/locales/<lang>.yaml)
+#: the words of each dated flag: catalogue key (marc/locales/<lang>/LC_MESSAGES/marc.po)
 DATED_FLAGS = {"conflict_affected": "flag_conflict_dated", "transition": "flag_transition_dated"}
 
 
 def flag_label(flag: str, data_year: float | int | None, lang: str = "en") -> str:
     """A context flag in words with the year of its data: "conflict-affected (UCDP, 2022)".  Without a
     data year the words say so ("year unknown"); a flag is never presented as current by omission."""
-    from marc.brief import messages
+    from marc.i18n import t
 
-    m = messages(lang)
-    year = m["flag_year_unknown"] if data_year is None or pd.isna(data_year) else str(int(data_year))
-    return m[DATED_FLAGS[flag]].format(year=year)
+    year = t("flag_year_unknown", lang) if data_year is None or pd.isna(data_year) else str(int(data_year))
+    return t(DATED_FLAGS[flag], lang, year=year)

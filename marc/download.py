@@ -36,6 +36,12 @@ CONNECT_RETRIES = 2  # consecutive connection failures before giving up
 BACKOFF = 0.5  # seconds, doubled per attempt, capped at 20 s
 TIMEOUT = httpx.Timeout(30.0, connect=15.0, read=60.0)
 _CHUNK = 1 << 16
+#: Archive limits (zip bombs): members, total uncompressed bytes, and compression ratio of any
+#: member larger than RATIO_FLOOR bytes (see docs/security.md).
+MAX_MEMBERS = 20_000
+MAX_UNCOMPRESSED = 8 * 1024**3
+MAX_RATIO = 200
+RATIO_FLOOR = 1024**2
 
 
 class _Retry(Exception):
@@ -186,6 +192,41 @@ def check_archive(path: Path, source_id: str, kind: str | None = None) -> None:
                     f"`marc pull {source_id} --force` to download it again.") from None
 
 
+def check_members(members: list[tuple[str, int, int]], source_id: str, where: str) -> None:
+    """Refuse an archive whose ``(name, uncompressed, compressed)`` members break the limits above."""
+    if len(members) > MAX_MEMBERS:
+        raise _fail(source_id, "archive-too-many-members",
+                    f"{where} has {len(members):,} members; the limit is {MAX_MEMBERS:,}. Refused (it may be a zip bomb).")
+    total = 0
+    for name, size, packed in members:
+        total += max(size, 0)
+        if size > RATIO_FLOOR and size > MAX_RATIO * max(packed, 1):
+            raise _fail(source_id, "archive-ratio",
+                        f"{where}!{name} expands {size / max(packed, 1):,.0f} times ({size:,} bytes); the limit is "
+                        f"{MAX_RATIO}×. Refused (it looks like a zip bomb).")
+        if total > MAX_UNCOMPRESSED:
+            raise _fail(source_id, "archive-too-large",
+                        f"{where} expands to over {MAX_UNCOMPRESSED:,} bytes (at {name}); refused. Download it by hand if "
+                        "it is genuine.")
+
+
+def copy_member(src, out, limit: int, source_id: str, where: str) -> int:
+    """Copy an archive member stream, refusing more bytes than it declared (sizes in headers can lie)."""
+    written = 0
+    try:
+        for chunk in iter(lambda: src.read(_CHUNK), b""):
+            written += len(chunk)
+            if written > limit:
+                raise _fail(source_id, "archive-too-large", f"{where} holds more bytes than its header declares; refused")
+            out.write(chunk)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        if isinstance(exc, MarcError):
+            raise
+        raise _fail(source_id, "corrupt-download", f"{where} is damaged ({exc}); the cached copy was kept. "
+                    f"Run `marc pull {source_id} --force` to fetch it again.") from None
+    return written
+
+
 def _archive_kind(path: Path) -> str:
     with open(path, "rb") as fh:
         head = fh.read(6)
@@ -218,6 +259,7 @@ def extract(archive: Path, dest: Path, *, source_id: str, strip: int = 0) -> lis
     written: list[Path] = []
     if kind == "zip":
         with zipfile.ZipFile(archive) as zf:
+            check_members([(i.filename, i.file_size, i.compress_size) for i in zf.infolist()], source_id, archive.name)
             for info in zf.infolist():
                 if (info.external_attr >> 16) & 0o170000 == 0o120000:
                     raise _fail(source_id, "unsafe-archive", f"archive member {info.filename!r} is a symbolic link; refused")
@@ -226,13 +268,16 @@ def extract(archive: Path, dest: Path, *, source_id: str, strip: int = 0) -> lis
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as out:
-                    shutil.copyfileobj(src, out, _CHUNK)
+                    copy_member(src, out, info.file_size, source_id, f"{archive.name}!{info.filename}")
                 written.append(target)
         return written
     import py7zr
 
     with py7zr.SevenZipFile(archive) as sz:
-        entries = [(e.filename, e.is_directory or e.is_symlink) for e in sz.list()]
+        listing = sz.list()
+        check_members([(e.filename, int(e.uncompressed or 0), int(e.compressed or 0)) for e in listing],
+                      source_id, archive.name)
+        entries = [(e.filename, e.is_directory or e.is_symlink) for e in listing]
         targets = {n: safe_target(dest, n, strip, source_id) for n, skip in entries if not skip}
         with tempfile.TemporaryDirectory(dir=dest) as tmp:
             sz.extractall(path=tmp)
@@ -273,8 +318,8 @@ def _fetch_spec(spec: UrlSpec, source_id: str, bar: Progress | None, client: htt
     raise MarcError([p for e in errors for p in e.problems])
 
 
-def stage_download(source: Source, bar: Progress | None = None, client: httpx.Client | None = None
-                   ) -> dict[str, tuple[str, int, str]]:
+def stage_download(source: Source, bar: Progress | None = None, client: httpx.Client | None = None,
+                   before_install=None) -> dict[str, tuple[str, int, str]]:
     """Download every URL of *source* into a staging folder, check it, and swap it into the cache.
 
     Returns ``{relative path: (sha256, size, origin URL)}`` for the lock file.  On any failure the
@@ -310,10 +355,15 @@ def stage_download(source: Source, bar: Progress | None = None, client: httpx.Cl
                         f"the download does not contain {', '.join(missing)}; the publisher may have changed the "
                         "layout: update 'files' or 'urls' in data/sources.yaml. The cached copy was kept.")
         hashed = hash_tree(staging)
+        files = {rel: (sha, size, origins.get(rel, "download")) for rel, (sha, size, _o) in hashed.items()}
+        if before_install is not None:
+            from marc.sources import lock_entry
+
+            before_install(source.id, lock_entry(files, "download"))
         install(staging, source_dir(source.id))
         for part in parts:
             part.unlink(missing_ok=True)
-        return {rel: (sha, size, origins.get(rel, "download")) for rel, (sha, size, _o) in hashed.items()}
+        return files
     finally:
         if own:
             client.close()

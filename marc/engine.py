@@ -21,8 +21,8 @@ from marc import expression
 from marc.aggregate import aggregate_component
 from marc.coverage import effective_weights, leaf_coverage  # noqa: F401  (re-exported: engine.effective_weights)
 from marc.errors import MarcError, Problem
-from marc.loader import Framework
 from marc.gapfill import gap_fill
+from marc.loader import Framework, edition_years
 from marc.normalise import normalise, treat_outliers
 from marc.orientation import orientation_of, reversed_into_parent
 
@@ -164,8 +164,7 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
     data = _with_framework_data(fw, panel, needed)
     unit_index = pd.Index(sorted(units if units is not None else data["unit"].unique()), name="unit", dtype=object)
     if years is None:
-        last = fw.editions.last or (int(data["year"].max()) if len(data) else fw.editions.first)
-        years = list(range(fw.editions.first, last + 1))
+        years = edition_years(fw, int(data["year"].max()) if len(data) else None)
     editions = np.array(sorted(set(int(y) for y in years)))
     lo = int(min(data["year"].min() if len(data) else editions[0], editions[0]))
     all_years = np.arange(lo, int(editions[-1]) + 1)

@@ -9,13 +9,13 @@ returns ``bytes`` (for a download button); :func:`export` writes them atomically
 from __future__ import annotations
 
 import io
-import tempfile
 import textwrap
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from marc import spreadsheet
 from marc.atomic import write_bytes
 from marc.errors import MarcError
 from marc.project import ROOT, Outcome
@@ -46,6 +46,16 @@ def framework_label(outcome: Outcome) -> str:
     if digest == default_digest():
         return f"MARC default framework {digest}"
     return f"NON-DEFAULT framework {digest} (differs from the default {default_digest() or 'unavailable'})"
+
+
+def marc_version() -> str:
+    """The installed MARC version (``dev`` in a source checkout that is not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("marc")
+    except PackageNotFoundError:
+        return "dev"
 
 
 def is_default(outcome: Outcome) -> bool:
@@ -125,7 +135,8 @@ def _describe(spec: dict) -> str:
 
 def used_sources(outcome: Outcome, extra: tuple[str, ...] = ()) -> list[str]:
     """Source ids behind the scores, hazards and context (plus *extra*), in registry order."""
-    ids = set(outcome.results.indicators["source"].dropna().astype(str)) | set(extra)
+    ids = {part.strip() for text in outcome.results.indicators["source"].dropna().astype(str).unique()
+           for part in text.split(";")} | set(extra)  # a derived indicator lists its sources "a; b"
     if outcome.panel is not None:
         p = outcome.panel
         ids |= set(p.loc[p["variable"].str.startswith(CONTEXT_DATASETS), "source"].astype(str))
@@ -164,72 +175,122 @@ def sources_table(ids: list[str]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- writers (bytes)
 
 
-def csv_bytes(outcome: Outcome, year: int | None = None, tidy: bool = False) -> bytes:
+def csv_bytes(outcome: Outcome, year: int | None = None, tidy: bool = False, raw: bool = False) -> bytes:
+    """The scores (or the tidy indicator table) as CSV: no comment lines; text cells escaped unless *raw*."""
     table = indicators_table(outcome, year) if tidy else scores_table(outcome, year)
-    return table.to_csv(index=False).encode("utf-8")
+    return spreadsheet.csv_bytes(table, raw=raw)
+
+
+def hazards_table(outcome: Outcome, year: int | None = None) -> pd.DataFrame | None:
+    """The hazard layers (0–100) of every unit as of the edition (latest year at or before it)."""
+    hz = outcome.hazard_table
+    if hz is None or hz.empty:
+        return None
+    y = edition(outcome, year)
+    rows = hz[hz["year"] <= y].sort_values("year").groupby("unit").tail(1)
+    return rows.sort_values("unit", ignore_index=True)
+
+
+def cite_as(outcome: Outcome, year: int | None = None) -> str:
+    """The footer of every brief and export: version, edition, framework and data lock."""
+    return (f"cite as: MARC v{marc_version()}, edition {edition(outcome, year)}, framework {outcome.framework.digest}, "
+            f"data lock {_lock() or 'unknown'}")
+
+
+SHEETS = {"README": "this sheet: what each sheet holds, the framework, the edition, licences and units",
+          "scores": "one row per unit: MARC readiness, rank (competition ranking; ties share the best rank), pillars, "
+                    "governance, coverage, exposure, priority and context flags",
+          "indicators": "one row per unit and indicator: raw value and its unit, data year, transformed value, score, "
+                        "flags (imputed, carried forward, group mean, capped) and source",
+          "hazards": "hazard layers per unit (0-100, higher = more exposed), latest year at or before the edition",
+          "framework": "the method: every component and indicator with weight, aggregation, transform, normalisation",
+          "sources": "every source with publisher, licence (non-open flagged) and citation"}
+
+
+def _readme(outcome: Outcome, y: int, src: pd.DataFrame, sheets: list[str]) -> pd.DataFrame:
+    rows = [("MARC export", "Climate-crisis readiness of security sectors (Mitigation, Adaptation, Response, Cooperation)"),
+            ("cite as", cite_as(outcome, y)), ("framework", framework_label(outcome)),
+            ("framework hash", outcome.framework.digest), ("edition", y),
+            ("edition rule", f"a score for year Y uses data dated in [Y - max_lag, Y] (default max_lag "
+                             f"{outcome.framework.defaults.max_lag})"),
+            ("published", f"{outcome.published_count(y)} units with a MARC readiness score"),
+            ("licence", "MARC software: MIT licence. The data behind the scores keep their sources' licences (sources sheet); "
+                        f"{int((~src['open_licence']).sum())} source(s) are under non-open terms: check them before reuse"),
+            ("units", "scores 0-100 (higher = more ready; exposure and priority: higher = more exposed); coverage and "
+                      "imputed share 0-1 (shown as %); ranks 1 = highest; raw values in the unit of measure_unit"),
+            ("numbers", "values are stored unrounded and displayed rounded (number formats); no cell is a formula"),
+            ("rank intervals", "scores sheet, rank_p05 and rank_p95: the 5th and 95th percentiles of the rank over the Monte "
+                               "Carlo replications of the framework's uncertainty settings (weights, normalisation, "
+                               "aggregation, missing data, indicator set, measurement error)"
+             if "uncertainty" in outcome.extra else "not computed: export with --uncertainty 1000"),
+            ("", "")]
+    rows += [(f"sheet: {name}", SHEETS.get(name, "")) for name in sheets]
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def _unit_rows(frames: dict[str, pd.DataFrame], index_ids: set[str]) -> pd.DataFrame:
+    """README: the unit of every column that has one (``ind:*`` columns share one row)."""
+    from marc.datapackage import column_unit
+
+    rows, seen = [], set()
+    for sheet, frame in frames.items():
+        for col in map(str, frame.columns):
+            key = "ind:*" if col.startswith("ind:") else col
+            unit = column_unit(col, index_ids)
+            if unit and (sheet, key) not in seen:
+                seen.add((sheet, key))
+                rows.append((f"unit: {sheet}.{key}", unit))
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def _formats(book, sheet, frame: pd.DataFrame, index_ids: set[str]) -> None:
+    """Display formats per column: scores 0.0, shares 0%, ranks and years 0, raw values 0.00##."""
+    one, pct, whole, raw = (book.add_format({"num_format": f}) for f in ("0.0", "0%", "0", "#,##0.00##"))
+    for i, col in enumerate(frame.columns):
+        if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+            continue
+        name = str(col)
+        fmt = (pct if name in ("coverage", "imputed_share", "coverage_intended", "security_coverage", "published_share")
+               else whole if name in ("rank", "n_ranked", "year", "weight") or name.endswith(("_year", "rank_p05", "rank_p95"))
+               else raw if name in ("raw_value", "transformed", "value", "military_expenditure") else one)
+        sheet.set_column(i, i, max(10, min(28, len(name) + 2)), fmt)
 
 
 def xlsx_bytes(outcome: Outcome, year: int | None = None) -> bytes:
-    """Four sheets: scores; indicators (with provenance); framework (and method); sources."""
+    """README, scores, indicators (with provenance), hazards, framework (method) and sources; values unrounded,
+    shown rounded; strings never converted to formulas or links."""
     y = edition(outcome, year)
     src = sources_table(used_sources(outcome, ("natural_earth",)))
+    frames = {"scores": scores_table(outcome, y), "indicators": indicators_table(outcome, y)}
+    hz = hazards_table(outcome, y)
+    if hz is not None:
+        frames["hazards"] = hz
+    index_ids = {outcome.results.index_id, *outcome.framework.components}
+    names = ["README", *frames, "framework", "sources"]
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
+    with spreadsheet.excel_writer(buf) as xl:
         book = xl.book
         bold, red = book.add_format({"bold": True}), book.add_format({"font_color": "#B00020", "bold": True})
-        scores_table(outcome, y).to_excel(xl, sheet_name="scores", index=False, freeze_panes=(1, 2))
-        indicators_table(outcome, y).to_excel(xl, sheet_name="indicators", index=False, freeze_panes=(1, 2))
-        head = pd.DataFrame({"item": ["framework", "digest", "default framework", "edition", "edition rule",
-                                      "published", "licence note"],
-                             "value": [framework_label(outcome), outcome.framework.digest,
-                                       "yes" if is_default(outcome) else "NO", y,
-                                       f"a score for year Y uses data dated in [Y - max_lag, Y] "
-                                       f"(default max_lag {outcome.framework.defaults.max_lag})",
-                                       f"{outcome.published_count(y)} units with a MARC readiness score",
-                                       f"{int((~src['open_licence']).sum())} source(s) are under non-open terms"]})
-        head.to_excel(xl, sheet_name="framework", index=False)
+        wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        readme = pd.concat([_readme(outcome, y, src, names), _unit_rows(frames, index_ids)], ignore_index=True)
+        readme.to_excel(xl, sheet_name="README", index=False)
+        xl.sheets["README"].set_column(0, 0, 22, bold)
+        xl.sheets["README"].set_column(1, 1, 110, wrap)
+        for name, frame in frames.items():
+            frame.to_excel(xl, sheet_name=name, index=False, freeze_panes=(1, 2))
+            _formats(book, xl.sheets[name], frame, index_ids)
         method = method_table(outcome)
-        method.to_excel(xl, sheet_name="framework", index=False, startrow=len(head) + 2)
-        xl.sheets["framework"].write(len(head) + 1, 0, "Method: every component and indicator", bold)
+        method.to_excel(xl, sheet_name="framework", index=False)
+        xl.sheets["framework"].set_column(0, 30, 22)
         src.to_excel(xl, sheet_name="sources", index=False)
         sheet = xl.sheets["sources"]
+        sheet.set_column(0, 30, 28)
         flag_col = src.columns.get_loc("licence_flag")
         for r, flag in enumerate(src["licence_flag"], start=1):
             if flag:
-                sheet.write(r, flag_col, flag, red)
-        for name, width in (("scores", 14), ("indicators", 16), ("framework", 22), ("sources", 28)):
-            xl.sheets[name].set_column(0, 30, width)
+                sheet.write_string(r, flag_col, flag, red)
+        book.set_properties({"title": f"MARC export, edition {y}", "comments": cite_as(outcome, y)})
     return buf.getvalue()
-
-
-def geo_frame(outcome: Outcome, year: int | None = None):
-    """Natural Earth 1:50m country polygons joined to the scores (units without a shape are left out)."""
-    from marc import boundaries, sources
-
-    gdf = boundaries.countries(sources.source_dir("natural_earth"))
-    table = scores_table(outcome, year).drop(columns=["name"], errors="ignore")
-    merged = gdf.merge(table, on="unit", how="left")
-    for col in merged.columns:  # nullable booleans / mixed objects → text that every driver accepts
-        if col != "geometry" and merged[col].dtype == object:
-            merged[col] = merged[col].map(lambda v: None if v is None or v is pd.NA or v != v else str(v))
-    merged["framework"] = framework_label(outcome)
-    return merged
-
-
-def _vector_bytes(gdf, driver: str, suffix: str, layer: str | None = None) -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"export{suffix}"
-        kwargs = {"layer": layer} if layer else {}
-        gdf.to_file(path, driver=driver, engine="pyogrio", **kwargs)
-        return path.read_bytes()
-
-
-def geojson_bytes(outcome: Outcome, year: int | None = None) -> bytes:
-    return _vector_bytes(geo_frame(outcome, year), "GeoJSON", ".geojson")
-
-
-def gpkg_bytes(outcome: Outcome, year: int | None = None) -> bytes:
-    return _vector_bytes(geo_frame(outcome, year), "GPKG", ".gpkg", layer="marc_scores")
 
 
 # --------------------------------------------------------------------------- maps
@@ -250,24 +311,29 @@ def metric_values(outcome: Outcome, year: int | None, metric: str) -> pd.Series:
                            + (" or a hazard layer id" if hz is not None else ""))
 
 
-def metric_label(outcome: Outcome, metric: str) -> str:
+def metric_label(outcome: Outcome, metric: str, lang: str = "en") -> str:
+    from marc.framework import name_in
+    from marc.i18n import t, tr
+
     fw = outcome.framework
     if metric == fw.index.id:
-        return fw.index.name
+        return name_in(fw.index.name, lang)
     if metric in fw.components:
-        return fw.components[metric].name
+        return name_in(fw.components[metric].name, lang)
     if outcome.hazards is not None:
         for layer in outcome.hazards.layers:
             if layer.id == metric:
-                return layer.label
-    return {"exposure": "Hazard exposure", "priority": "Climate-security priority"}.get(metric, metric)
+                return tr(layer.label, lang, "hazard")
+    return t(f"metric_{metric}", lang) if metric in ("exposure", "priority") else metric
 
 
-def map_chart(outcome: Outcome, year: int | None = None, metric: str = "readiness", width: int = 900):
-    """An Altair world map of *metric* on a grey base (no data stays grey), built from GeoJSON features."""
+def map_chart(outcome: Outcome, year: int | None = None, metric: str = "readiness", width: int = 900, lang: str = "en"):
+    """An Altair world map of *metric* on a grey base (no data stays grey), built from GeoJSON features;
+    titles and legend in *lang*, sources named by publisher, with the cite-as line."""
     import altair as alt
 
     from marc import boundaries, sources
+    from marc.i18n import t
 
     y = edition(outcome, year)
     values = metric_values(outcome, y, metric)
@@ -277,11 +343,14 @@ def map_chart(outcome: Outcome, year: int | None = None, metric: str = "readines
         v = values.get(f["properties"]["unit"])
         props = {**f["properties"], "value": None if v is None or pd.isna(v) else round(float(v), 1)}
         features.append({"type": "Feature", "geometry": f["geometry"], "properties": props})
-    label = metric_label(outcome, metric)
-    ids = used_sources(outcome, ("natural_earth",))
-    subtitle = [f"Edition {y}. {framework_label(outcome)}. Grey: no score published.",
-                *textwrap.wrap("Sources: " + ", ".join(ids) + ". Boundaries: Natural Earth (no endorsement of any "
-                               "border). Licences and citations: the XLSX export's sources sheet.", 130)]
+    label = metric_label(outcome, metric, lang)
+    publishers = list(dict.fromkeys(sources_table(used_sources(outcome, ("natural_earth",)))["publisher"]))
+    framework = (t("framework_default", lang, digest=outcome.framework.digest) if is_default(outcome) else
+                 t("framework_custom", lang, digest=outcome.framework.digest, default=default_digest() or "?"))
+    subtitle = [t("map_subtitle", lang, year=y, framework=framework),
+                *textwrap.wrap(t("map_sources", lang, sources="; ".join(publishers)), 150),
+                t("cite_as", lang, version=marc_version(), edition=y, framework=outcome.framework.digest,
+                  lock=_lock() or t("unknown", lang))]
     base = alt.Chart(alt.Data(values=features)).mark_geoshape(fill="#d9d9d9", stroke="white", strokeWidth=0.3)
     readiness_like = metric == outcome.results.index_id or metric in outcome.framework.components
     scheme = "blues" if readiness_like else "orangered"  # darker = more ready / more exposed
@@ -290,7 +359,7 @@ def map_chart(outcome: Outcome, year: int | None = None, metric: str = "readines
              .encode(color=alt.Color("properties.value:Q", title=f"{label} (0–100)",
                                      scale=alt.Scale(domain=[0, 100], scheme=scheme, type="quantize", nice=False),
                                      legend=alt.Legend(orient="bottom-left")),
-                     tooltip=[alt.Tooltip("properties.name:N", title="Country"),
+                     tooltip=[alt.Tooltip("properties.name:N", title=t("col_country", lang)),
                               alt.Tooltip("properties.value:Q", title=label, format=".1f")]))
     return ((base + layer).project("equalEarth")
             .properties(width=width, height=int(width * 0.5),
@@ -298,15 +367,22 @@ def map_chart(outcome: Outcome, year: int | None = None, metric: str = "readines
             .configure_view(stroke=None))
 
 
-def map_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: str = "readiness") -> bytes:
+def _lock() -> str | None:
+    from marc.release import data_lock_digest
+
+    return data_lock_digest()
+
+
+def map_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: str = "readiness", lang: str = "en") -> bytes:
     """The map as PNG, SVG (vl-convert, offline) or self-contained HTML (JavaScript inlined)."""
     import vl_convert as vlc
 
-    chart = map_chart(outcome, year, metric)
+    chart = map_chart(outcome, year, metric, lang=lang)
+    locale = "fr-FR" if lang == "fr" else "en-US"
     if fmt == "png":
-        return vlc.vegalite_to_png(chart.to_json(), scale=2)
+        return vlc.vegalite_to_png(chart.to_json(), scale=2, format_locale=locale)
     if fmt == "svg":
-        return vlc.vegalite_to_svg(chart.to_json()).encode("utf-8")
+        return vlc.vegalite_to_svg(chart.to_json(), format_locale=locale).encode("utf-8")
     if fmt == "html":
         buf = io.StringIO()
         chart.save(buf, format="html", inline=True)
@@ -315,25 +391,60 @@ def map_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: str =
 
 
 def export_bytes(outcome: Outcome, fmt: str, year: int | None = None, metric: str = "readiness",
-                 tidy: bool = False) -> bytes:
+                 tidy: bool = False, raw: bool = False, lang: str = "en") -> bytes:
     """Any export format as bytes (what the app's download buttons serve)."""
     fmt = fmt.lower()
     if fmt == "csv":
-        return csv_bytes(outcome, year, tidy)
+        return csv_bytes(outcome, year, tidy, raw)
     if fmt == "xlsx":
         return xlsx_bytes(outcome, year)
-    if fmt == "geojson":
-        return geojson_bytes(outcome, year)
-    if fmt == "gpkg":
-        return gpkg_bytes(outcome, year)
+    if fmt in ("geojson", "gpkg"):
+        from marc import export_gis
+
+        return export_gis.geojson_bytes(outcome, year) if fmt == "geojson" else export_gis.gpkg_bytes(outcome, year)
     if fmt in ("png", "svg", "html"):
-        return map_bytes(outcome, fmt, year, metric)
+        return map_bytes(outcome, fmt, year, metric, lang)
     raise MarcError.single("--format", "bad-format", f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
 def export(outcome: Outcome, fmt: str, out: Path, year: int | None = None, metric: str = "readiness",
-           tidy: bool = False) -> Path:
-    """Write one export atomically (the file it replaces is backed up)."""
-    data = export_bytes(outcome, fmt, year, metric, tidy)
+           tidy: bool = False, raw: bool = False, lang: str = "en") -> Path:
+    """Write one export atomically (the file it replaces is backed up); a CSV gets a ``datapackage.json`` beside it."""
+    data = export_bytes(outcome, fmt, year, metric, tidy, raw, lang)
     write_bytes(Path(out), data)
+    if fmt.lower() == "csv":
+        table = indicators_table(outcome, year) if tidy else scores_table(outcome, year)
+        describe_csv(outcome, table, Path(out), raw=raw,
+                     description=("tidy indicator table with provenance" if tidy else "scores per unit") + "; " + cite_as(outcome, year))
     return Path(out)
+
+
+def write_table(table: pd.DataFrame, out: Path, *, raw: bool = False, outcome: Outcome | None = None) -> Path:
+    """``marc score --out``: CSV (escaped unless *raw*, with datapackage.json), XLSX (no formulas) or Parquet."""
+    import io as _io
+
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        write_bytes(out, spreadsheet.csv_bytes(table, raw=raw))
+        describe_csv(outcome, table, out, raw=raw, description="marc score output" + (
+            "; " + cite_as(outcome) if outcome is not None else ""))
+    elif suffix == ".xlsx":
+        write_bytes(out, spreadsheet.xlsx_bytes({"scores": table}))
+    elif suffix == ".parquet":
+        buf = _io.BytesIO()
+        table.to_parquet(buf, index=False)
+        write_bytes(out, buf.getvalue())
+    else:
+        raise MarcError.single(out, "bad-extension", "use .csv, .xlsx or .parquet")
+    return out
+
+
+def describe_csv(outcome: Outcome | None, table: pd.DataFrame, out: Path, *, raw: bool, description: str = "") -> Path:
+    """Add (or replace) the resource of the CSV *out* in ``datapackage.json`` beside it."""
+    from marc import datapackage
+
+    src = sources_table(used_sources(outcome)) if outcome is not None else None
+    ids = {outcome.results.index_id, *outcome.framework.components} if outcome is not None else set()
+    res = datapackage.resource(table, Path(out).name, index_ids=ids, raw=raw, sources=src, description=description)
+    return datapackage.write(Path(out).parent, [res])

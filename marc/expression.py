@@ -12,6 +12,11 @@ Grammar (precedence climbing, never Python ``eval``)::
 ``NAME`` refers to another indicator by id (its raw value); ``[dataset/code]`` refers to a panel
 variable, e.g. ``[wdi/NY.GDP.MKTP.CD] / [wdi/SP.POP.TOTL]``.  Evaluation is vectorised over numpy
 arrays; division by zero gives NaN, never an exception.
+
+Limits (see docs/security.md): at most :data:`MAX_LENGTH` characters, brackets and signs nested at
+most :data:`MAX_NESTING` deep, and a tree at most :data:`MAX_DEPTH` deep (long chains like
+``a + b + c ...`` count too); beyond them parsing fails with a located :class:`ExpressionError`,
+never a ``RecursionError``.
 """
 
 from __future__ import annotations
@@ -30,8 +35,11 @@ FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
     "min": np.fmin,
     "max": np.fmax,
 }
+MAX_LENGTH = 2000
+MAX_NESTING = 40
+MAX_DEPTH = 100
 _TOKEN = re.compile(
-    r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
+    r"\s*(?:(?P<num>[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?)"
     r"|(?P<var>\[[^\]\[]+\])|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/^(),]))"
 )
 
@@ -96,6 +104,22 @@ class _Parser:
     def __init__(self, text: str):
         self.tokens = _tokenise(text)
         self.i = 0
+        self.nesting = 0
+        self.depths: dict[int, int] = {}
+
+    def node(self, node: "Node", offset: int, *children: "Node") -> "Node":
+        """Record *node*'s tree depth; refuse a tree deeper than MAX_DEPTH."""
+        depth = 1 + max((self.depths.get(id(c), 1) for c in children), default=0)
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"expression is nested or chained more than {MAX_DEPTH} levels deep; split it into "
+                                  "several derived indicators", offset)
+        self.depths[id(node)] = depth
+        return node
+
+    def enter(self, offset: int) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise ExpressionError(f"brackets, calls or signs nested more than {MAX_NESTING} deep", offset)
 
     def peek(self) -> tuple[str, str, int]:
         return self.tokens[self.i]
@@ -118,31 +142,34 @@ class _Parser:
     def expr(self) -> Node:
         node = self.term()
         while self.peek()[1] in ("+", "-"):
-            op = self.take()[1]
-            node = BinOp(op, node, self.term())
+            _k, op, at = self.take()
+            right = self.term()
+            node = self.node(BinOp(op, node, right), at, node, right)
         return node
 
     def term(self) -> Node:
         node = self.power()
         while self.peek()[1] in ("*", "/"):
-            op = self.take()[1]
-            node = BinOp(op, node, self.power())
+            _k, op, at = self.take()
+            right = self.power()
+            node = self.node(BinOp(op, node, right), at, node, right)
         return node
 
     def power(self) -> Node:
         node = self.unary()
         if self.peek()[1] == "^":
-            self.take()
-            node = BinOp("^", node, self.unary())
+            at = self.take()[2]
+            right = self.unary()
+            node = self.node(BinOp("^", node, right), at, node, right)
         return node
 
     def unary(self) -> Node:
-        if self.peek()[1] == "-":
-            self.take()
-            return Neg(self.unary())
-        if self.peek()[1] == "+":
-            self.take()
-            return self.unary()
+        if self.peek()[1] in ("-", "+"):
+            _k, sign, at = self.take()
+            self.enter(at)
+            operand = self.unary()
+            self.nesting -= 1
+            return self.node(Neg(operand), at, operand) if sign == "-" else operand
         return self.atom()
 
     def atom(self) -> Node:
@@ -158,28 +185,34 @@ class _Parser:
             if self.peek()[1] == "(":
                 if value not in FUNCTIONS:
                     raise ExpressionError(f"unknown function {value!r}; allowed: {', '.join(FUNCTIONS)}", offset)
+                self.enter(offset)
                 self.take("(")
                 args = [self.expr()]
                 while self.peek()[1] == ",":
                     self.take()
                     args.append(self.expr())
                 self.take(")")
+                self.nesting -= 1
                 want = 2 if value in ("min", "max") else 1
                 if len(args) != want:
                     raise ExpressionError(f"{value}() takes {want} argument(s), got {len(args)}", offset)
-                return Call(value, tuple(args))
+                return self.node(Call(value, tuple(args)), offset, *args)
             return Ref(value, False)
         if value == "(":
+            self.enter(offset)
             node = self.expr()
             self.take(")")
+            self.nesting -= 1
             return node
         raise ExpressionError(f"unexpected {value or 'end of expression'!r}", offset)
 
 
 def parse(text: str) -> Node:
     """Parse *text*; raises :class:`ExpressionError` with the offset of the problem."""
-    if not text or not text.strip():
+    if not isinstance(text, str) or not text.strip():
         raise ExpressionError("empty expression", 0)
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}", MAX_LENGTH)
     return _Parser(text).parse()
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 Direction = Literal["higher_is_better", "lower_is_better", "higher_is_worse", "lower_is_worse"]
@@ -29,8 +29,55 @@ ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 VARIABLE_PATTERN = r"^[a-z][a-z0-9_]*/[^\s]+$"
 
 
+class LocalText(str):
+    """A name: its English text (the string itself) plus translations, e.g. ``{en: Mitigation, fr: Atténuation}``."""
+
+    translations: dict[str, str]
+
+    def __new__(cls, value: str, translations: dict[str, str] | None = None) -> "LocalText":
+        obj = super().__new__(cls, value)
+        obj.translations = {"en": str(value), **(translations or {})}
+        return obj
+
+    def in_lang(self, lang: str) -> str:
+        return self.translations.get(lang) or str(self)
+
+
+NAME_LANGS = ("en", "fr")
+
+
+def _local_text(value) -> LocalText:
+    if isinstance(value, LocalText):
+        return value
+    if isinstance(value, str):
+        return LocalText(value)
+    if isinstance(value, dict):
+        bad = sorted(set(map(str, value)) - set(NAME_LANGS))
+        if bad:
+            raise PydanticCustomError("bad-name", "unknown language {bad} in a name; use {langs}",
+                                      {"bad": ", ".join(bad), "langs": ", ".join(NAME_LANGS)})
+        if not isinstance(value.get("en"), str) or not all(isinstance(v, str) and v.strip() for v in value.values()):
+            raise PydanticCustomError("bad-name", "a bilingual name needs a non-empty text per language, English included "
+                                      "(name: {{en: ..., fr: ...}})")
+        return LocalText(value["en"], dict(value))
+    raise PydanticCustomError("bad-name", "a name is a text or {{en: ..., fr: ...}}")
+
+
+#: A name in the YAML: a plain string, or one text per language. Serialised (and hashed) as its English text.
+Name = Annotated[str, PlainValidator(_local_text), PlainSerializer(str, return_type=str),
+                 WithJsonSchema({"anyOf": [{"type": "string"}, {
+                     "type": "object", "properties": {lang: {"type": "string", "minLength": 1} for lang in NAME_LANGS},
+                     "required": ["en"], "additionalProperties": False}],
+                     "description": "A name, or one name per language: {en: ..., fr: ...}."})]
+
+
+def name_in(name: str, lang: str = "en") -> str:
+    """*name* (a plain string or a bilingual :class:`LocalText`) in *lang*, falling back to English."""
+    return name.in_lang(lang) if isinstance(name, LocalText) else str(name)
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- transforms
@@ -79,7 +126,7 @@ def _coerce_transform(value):
 class Period(Strict):
     start: int = Field(..., alias="from", ge=1900, le=2100)
     end: int = Field(..., alias="to", ge=1900, le=2100)
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _order(self) -> "Period":
@@ -191,7 +238,7 @@ def _nonnegative_weight(value: float) -> float:
 # ---------------------------------------------------------------------------- indicators
 class Indicator(Strict):
     id: str = Field(..., pattern=ID_PATTERN)
-    name: str
+    name: Name
     kind: Literal["data", "expert"] = "data"
     source: str | None = Field(None, pattern=VARIABLE_PATTERN, description="Panel variable, dataset/code.")
     expression: str | None = Field(None, description="Derived indicator: arithmetic over [dataset/code] variables and indicator ids.")
@@ -258,7 +305,7 @@ class ComplementMean(Strict):
     (``(10 − GEOMEAN((10 − x)/10·9 + 1))/9·10``), so that one zero complement does not zero the mean.
     """
 
-    rescale: tuple[float, float] | None = Field(None, description="[a, b] with 0 ≤ a < b: the range the complements are "
+    rescale: list[float] | None = Field(None, min_length=2, max_length=2, description="[a, b] with 0 ≤ a < b: the range the complements are "
                                                                   "mapped to before the geometric mean (INFORM: [1, 10]).")
 
     @field_validator("rescale")
@@ -276,7 +323,7 @@ class ComplementMean(Strict):
 
 class Component(Strict):
     id: str = Field(..., pattern=ID_PATTERN)
-    name: str
+    name: Name
     parent: str | None = Field(None, pattern=ID_PATTERN, description="Parent component; default: the index (or the file's pillar).")
     weight: float = 1.0
     aggregation: Aggregation = "arithmetic"
@@ -316,6 +363,13 @@ class Defaults(Strict):
 class Editions(Strict):
     first: int = Field(2010, ge=1900, le=2100)
     last: int | None = Field(None, ge=1900, le=2100, description="Default: the latest year with data.")
+
+    @model_validator(mode="after")
+    def _nonempty(self) -> "Editions":
+        if self.last is not None and self.last < self.first:
+            raise PydanticCustomError("editions-empty", "editions from {first} to {last} hold no year; 'last' must not be "
+                                      "before 'first'", {"first": self.first, "last": self.last})
+        return self
 
 
 class ContextFlag(Strict):

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from marc import expression, migrate, parsecache, yamlio
 from marc.errors import MarcError, Problem
-from marc.evidence import read_custom, read_expert
+from marc.evidence import MAX_CUSTOM_BYTES, read_custom, read_expert
 from marc.units import read_units
 from marc.framework import (Component, ContextFlag, Defaults, Editions, Indicator, IndexFile, Missing, PillarFile,
                             Uncertainty)
@@ -134,6 +136,62 @@ def _indicator_loc(doc: yamlio.YamlDoc, ind_id: str) -> tuple:
         if isinstance(item, dict) and item.get("id") == ind_id:
             return ("indicators", i)
     return ()
+
+
+def _not_regular_files(paths: list[Path]) -> list[Problem]:
+    """A folder, a dangling link, an unreadable or an oversized file where an expert or custom CSV is
+    expected (checked before anything is read, so a huge file is never loaded)."""
+    problems = []
+    for path in paths:
+        if not os.path.lexists(path):
+            continue
+        if path.is_dir():
+            problems.append(Problem(str(path), 1, 1, "not-a-file", "is a folder where a CSV file is expected; rename or remove it"))
+        elif not path.is_file():
+            problems.append(Problem(str(path), 1, 1, "unreadable", "is not a regular file (a broken link?); replace it with the CSV"))
+        elif not os.access(path, os.R_OK):
+            problems.append(Problem(str(path), 1, 1, "unreadable", "permission denied; make the file readable"))
+        elif path.stat().st_size > MAX_CUSTOM_BYTES:
+            problems.append(Problem(str(path), 0, 0, "too-large", f"{path.stat().st_size:,} bytes; the limit is "
+                                    f"{MAX_CUSTOM_BYTES:,} for expert and custom CSVs"))
+    return problems
+
+
+def _read_experts(root: Path, experts: list[Indicator], problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The expert CSVs one by one (combined values, every coder's row), so that a value the reader
+    cannot convert (e.g. ``1e999``, an OverflowError) is a problem located at its file, never a traceback."""
+    combined, rows = [], []
+    for ind in experts:
+        try:
+            c, r = read_expert(root, [ind], problems)
+        except (OverflowError, ValueError, TypeError) as exc:
+            problems.append(Problem(str(root / "expert" / f"{ind.id}.csv"), 0, 0, "bad-value",
+                                    f"a value cannot be read as a level of the scale ({exc}); check the value column"))
+            continue
+        combined.append(c)
+        rows.append(r)
+    combined, rows = [f for f in combined if not f.empty], [f for f in rows if not f.empty]
+    if not combined and not rows:
+        return read_expert(root, [], problems)
+    empty = read_expert(root, [], problems)
+    return (pd.concat(combined, ignore_index=True) if combined else empty[0],
+            pd.concat(rows, ignore_index=True) if rows else empty[1])
+
+
+def _non_finite(expert: pd.DataFrame, custom: pd.DataFrame, root: Path) -> list[Problem]:
+    """A last guard: no inf or NaN from a user's CSV may reach the engine (rows are located)."""
+    problems = []
+    for frame, label in ((expert, "expert"), (custom, "custom")):
+        if frame.empty or "value" not in frame:
+            continue
+        values = pd.to_numeric(frame["value"], errors="coerce")
+        for k in frame.index[~np.isfinite(values.to_numpy(dtype="float64"))]:
+            row = frame.loc[k]
+            name = row.get("indicator", str(row.get("variable", "")).removeprefix("custom/"))
+            problems.append(Problem(str(root / label / f"{name}.csv"), 0, 0, "non-finite",
+                                    f"value for {row.get('unit')} {row.get('year')} is not a finite number "
+                                    f"({frame.at[k, 'value']!r}); write a number"))
+    return problems
 
 
 def load_framework(path: Path | str, known_variables: Iterable[str] | None = None,
@@ -286,6 +344,16 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
         if node not in state:
             visit(node, [node])
 
+    # a component whose children all weigh 0 cannot be aggregated (nothing would be left to average)
+    weight_of = {**{c: components[c].weight for c in components}, **{i.id: i.weight for i in indicators}}
+    for comp in sorted(node_ids):
+        kids = [k for k, v in parents.items() if v == comp and k in weight_of]
+        if kids and all(weight_of[k] == 0 for k in kids):
+            doc, loc = where[comp]
+            problems.append(_problem(doc, loc, "all-weights-zero",
+                                     f"every child of {comp!r} ({', '.join(kids)}) has weight 0; give at least one a "
+                                     "positive weight, or remove the component"))
+
     troubled = {p.file for p in problems}
     for comp in node_ids:
         if str(where[comp][0].path) in troubled:
@@ -294,12 +362,18 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
             doc, loc = where[comp]
             problems.append(_problem(doc, loc, "empty-component", f"{comp!r} has no indicators or sub-components"))
 
-    expert, expert_rows = read_expert(root, [i for i in indicators if i.kind == "expert"], problems)
+    experts = [i for i in indicators if i.kind == "expert"]
+    not_files = _not_regular_files([root / "expert" / f"{i.id}.csv" for i in experts]
+                                   + sorted((root / "custom").glob("*.csv")))
+    problems.extend(not_files)
+    bad = {p.file for p in not_files}
+    expert, expert_rows = _read_experts(root, [i for i in experts if str(root / "expert" / f"{i.id}.csv") not in bad], problems)
     unit_table = read_units(root, index_file.units, problems) if index_file.units is not None else None
-    if index_file.units is not None and unit_table is None:  # custom units cannot be checked against a broken list
-        custom = pd.DataFrame(columns=["unit", "year", "variable", "value", "source"])
+    if any("/custom/" in f for f in bad) or (index_file.units is not None and unit_table is None):
+        custom = pd.DataFrame(columns=["unit", "year", "variable", "value", "source"])  # cannot be checked: not read
     else:
         custom = read_custom(root, problems, None if unit_table is None else frozenset(unit_table["unit"]))
+    problems.extend(_non_finite(expert, custom, root))
     if problems:
         raise MarcError(problems)
     return Framework(root=root, index=index, editions=index_file.editions, defaults=index_file.defaults,
@@ -308,3 +382,16 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
                      files={k: v[0].path for k, v in where.items()}, docs=docs, expert=expert,
                      expert_rows=expert_rows, custom=custom,
                      warnings=migrate.warnings(root, index_file.schema_version), units=unit_table)
+
+
+def edition_years(fw: Framework, latest_data_year: int | None) -> list[int]:
+    """The framework's edition years; a located ``editions-empty`` error when the range holds none."""
+    last = fw.editions.last or (latest_data_year if latest_data_year is not None else fw.editions.first)
+    years = list(range(fw.editions.first, last + 1))
+    if not years:
+        doc = fw.docs.get(fw.root / "index.yaml")
+        line, col = yamlio.locate(doc.root, ("editions", "first")) if doc is not None else (0, 0)
+        raise MarcError([Problem(str(fw.root / "index.yaml"), line, col, "editions-empty",
+                                 f"editions start in {fw.editions.first} but the latest data year is {last}: no edition "
+                                 "to score; lower 'editions: first' or add newer data")])
+    return years

@@ -56,10 +56,14 @@ def validate_panel(df: pd.DataFrame, origin: str = "panel") -> pd.DataFrame:
             Problem(origin, 0, 0, "non-numeric", f"row {idx}: value {out.at[idx, 'value']!r} for "
                     f"{out.at[idx, 'variable']} / {out.at[idx, 'unit']} is not a number; fix or remove it")
         )
+    for idx in out.index[np.isinf(value.to_numpy(dtype="float64"))][:10]:  # inf, or a number too large for a float
+        problems.append(Problem(origin, 0, 0, "non-finite", f"row {idx}: value {out.at[idx, 'value']!r} for "
+                                f"{out.at[idx, 'variable']} / {out.at[idx, 'unit']} is not a finite number; fix or remove it"))
     year = pd.to_numeric(out["year"], errors="coerce")
-    bad_year = year.isna() | (year != np.floor(year))
+    bad_year = year.isna() | (year != np.floor(year)) | (year < 1800) | (year > 2200)
     for idx in out.index[bad_year][:10]:
-        problems.append(Problem(origin, 0, 0, "bad-year", f"row {idx}: year {out.at[idx, 'year']!r} is not a whole number"))
+        problems.append(Problem(origin, 0, 0, "bad-year", f"row {idx}: year {out.at[idx, 'year']!r} is not a year "
+                                "(a whole number from 1800 to 2200)"))
     if problems:
         raise MarcError(problems)
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.atomic import write_bytes
 from marc.engine import Results, score
 from marc.errors import MarcError
 from marc.loader import Framework, load_framework
@@ -34,7 +33,12 @@ def read_panel_file(path: Path) -> pd.DataFrame:
     """A tidy panel from Parquet or CSV, validated (source = file name, row numbers in errors)."""
     if not Path(path).exists():
         raise MarcError.single(path, "not-found", "panel file does not exist")
-    df = pd.read_parquet(path) if str(path).endswith(".parquet") else pd.read_csv(path)
+    try:
+        df = pd.read_parquet(path) if str(path).endswith(".parquet") else pd.read_csv(path, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise MarcError.single(path, "encoding", "not UTF-8 text; save the CSV as UTF-8", 1, 1) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as exc:
+        raise MarcError.single(path, "csv-syntax", (str(exc).splitlines() or [type(exc).__name__])[0], 1, 1) from None
     return validate_panel(df, origin=str(path))
 
 
@@ -137,6 +141,9 @@ class Outcome:
         wide.insert(4, "percentile", grp.rank(pct=True) * 100)
         wide.insert(5, "n_ranked", grp.transform("count"))
         wide.insert(6, "n_tied", pd.concat([t for _, t in ranked]) if ranked else pd.Series(dtype=float))
+        for col in ("coverage_intended", "security_coverage"):  # 0-100, for maps and tables
+            if col in wide.columns:
+                wide[f"{col}_pct"] = 100.0 * wide[col]
         if self.countries is not None and "name" in self.countries.columns:
             names = self.countries.set_index("unit")["name"]
             wide.insert(1, "name", wide["unit"].map(names))
@@ -249,18 +256,8 @@ def inherit_national(panel: pd.DataFrame, countries: pd.DataFrame | None, units_
 
 
 def write_table(table: pd.DataFrame, out: Path) -> None:
-    """Write CSV, XLSX or Parquet atomically (the format chosen by extension)."""
-    import io
+    """Write CSV, XLSX or Parquet atomically (the format chosen by extension); spreadsheet-safe
+    (text cells escaped in CSV, never formulas in XLSX; see :func:`marc.export.write_table`)."""
+    from marc.export import write_table as write_safe
 
-    suffix = Path(out).suffix.lower()
-    buf = io.BytesIO()
-    if suffix == ".csv":
-        buf.write(table.to_csv(index=False).encode("utf-8"))
-    elif suffix == ".parquet":
-        table.to_parquet(buf, index=False)
-    elif suffix == ".xlsx":
-        with pd.ExcelWriter(buf, engine="xlsxwriter") as xl:
-            table.to_excel(xl, sheet_name="scores", index=False)
-    else:
-        raise MarcError.single(out, "bad-extension", "use .csv, .xlsx or .parquet")
-    write_bytes(out, buf.getvalue())
+    write_safe(table, Path(out))

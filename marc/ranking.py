@@ -36,11 +36,10 @@ def ordinal(n: int, lang: str = "en") -> str:
 
 def rank_text(rank: float | None, n: int, n_tied: float | None = 1, lang: str = "en") -> str:
     """"12th of 190" or, for a shared rank, "= 12th of 190, shared with 4" (in the brief's catalogue)."""
-    from marc.brief import messages
+    from marc.i18n import fmt_int, t
 
-    m = messages(lang)
     if rank is None or (isinstance(rank, float) and math.isnan(rank)):
-        return m["rank_none"]
+        return t("rank_none", lang)
     tied = 1 if n_tied is None or (isinstance(n_tied, float) and math.isnan(n_tied)) else int(n_tied)
-    place = m["rank_place"].format(ordinal=ordinal(int(rank), lang), n=n)
-    return m["rank_shared"].format(place=place, others=tied - 1) if tied > 1 else place
+    place = t("rank_place", lang, ordinal=ordinal(int(rank), lang), n=fmt_int(n, lang))
+    return t("rank_shared", lang, place=place, others=fmt_int(tied - 1, lang)) if tied > 1 else place

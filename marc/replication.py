@@ -2,8 +2,8 @@
 
 The vectorised model in :mod:`marc.uncertainty` must give exactly what the production engine gives
 for the same draws; these functions rebuild a replication's framework (weights, exclusions,
-normalisation, missing-data policy, aggregation) and its panel (measurement error added to the
-value each unit uses), so a test or a benchmark can check that.  They are slow by design.
+normalisation, missing-data policy, aggregation, the drawn level of each expert-coded cell) and its
+panel (measurement error added to the value each unit uses), so a test or a benchmark can check that.  They are slow by design.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from marc import coding_uncertainty
 from marc.loader import Framework
 from marc.uncertainty import Draws, Model, _missing_policy, alternative_spec
 
@@ -36,7 +37,20 @@ def replication_framework(model: Model, draws: Draws, r: int) -> Framework:
     components = {c: comp.model_copy(update={"weight": float(draws.weights[c][r]), "aggregation": method(c, comp)})
                   for c, comp in fw.components.items()}
     index = fw.index.model_copy(update={"aggregation": method(fw.index.id, fw.index)})
-    return replace(fw, indicators=indicators, components=components, index=index)
+    return replace(fw, indicators=indicators, components=components, index=index, expert=_expert(model, draws, r))
+
+
+def _expert(model: Model, draws: Draws, r: int) -> pd.DataFrame:
+    """The combined expert values with replication *r*'s drawn level in each coded cell."""
+    expert = model.fw.expert.copy()
+    for ind_id, (u_coder, u_shift) in draws.coding.items():
+        c = model.coded[ind_id]
+        levels = coding_uncertainty.drawn_levels(c, u_coder[:, [r]], u_shift[:, [r]])[:, 0]
+        for u in np.flatnonzero(c.counts > 0):
+            hit = ((expert["indicator"] == ind_id) & (expert["unit"] == model.units[u])
+                   & (expert["year"] == int(c.years[u])))
+            expert.loc[hit, "value"] = levels[u]
+    return expert
 
 
 def replication_panel(model: Model, draws: Draws, r: int, panel: pd.DataFrame) -> pd.DataFrame:

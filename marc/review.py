@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import Literal
 
 import pandas as pd
 
-from marc.atomic import write_text
+from marc.atomic import locked, write_text
 from marc.errors import MarcError
 from marc.evidence import EXPERT_COLUMNS, complete_expert, validate_expert_rows
 from marc.framework import Indicator
@@ -27,22 +26,6 @@ from marc.framework import Indicator
 LOG_COLUMNS = ["timestamp", "indicator", "unit", "year", "coder", "value", "action", "by", "reason"]
 Action = Literal["approve", "reject", "dispute"]
 STATUS_OF = {"approve": "approved", "reject": "rejected", "dispute": "disputed"}
-LOCK_TIMEOUT = 30.0
-
-
-@contextmanager
-def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
-    """Hold an exclusive lock on *path* (a hidden ``.<name>.lock`` beside it) while the block runs."""
-    from filelock import FileLock, Timeout  # lazy: keeps `marc score` start-up lean
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path.parent / f".{path.name}.lock"))
-    try:
-        with lock.acquire(timeout=timeout):
-            yield
-    except Timeout:
-        raise MarcError.single(path, "locked", f"another process has held this file for {timeout:g} s; "
-                                               "try again, and reload to see its change") from None
 
 
 def _csv_text(df: pd.DataFrame, columns: list[str]) -> str:
@@ -152,5 +135,5 @@ def country_log(root: Path, unit: str) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-__all__ = ["LOG_COLUMNS", "country_log", "locked", "queue", "review", "submit"]
+__all__ = ["LOG_COLUMNS", "country_log", "queue", "review", "submit"]
 

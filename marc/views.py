@@ -89,6 +89,10 @@ def metrics(fw: Framework, table: pd.DataFrame, hazards: dict[str, str] | None =
             out.append(Metric(layer, label, "hazard"))
     if "priority" in table.columns:
         out.append(Metric("priority", "Climate-security priority", "priority"))
+    if "security_coverage_pct" in table.columns:
+        out.append(Metric("security_coverage_pct", "Security-sector evidence (% of its intended weight)", "score"))
+    if "coverage_intended_pct" in table.columns:
+        out.append(Metric("coverage_intended_pct", "Data coverage of the intended method (%)", "score"))
     return out
 
 

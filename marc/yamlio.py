@@ -8,6 +8,7 @@ pydantic models; :func:`locate` maps a pydantic error location back to ``file:li
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,21 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 
-from marc.atomic import write_text
+from marc.atomic import locked, replace_if_unchanged, write_bytes
 from marc.errors import MarcError, Problem
 
 M = TypeVar("M", bound=BaseModel)
+
+#: Limits on a YAML file (see docs/security.md): bytes, nesting depth, aliases, and the number of
+#: nodes once every alias is expanded (a one-kilobyte "billion laughs" file fails here, fast).
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_ALIASES = 1000
+MAX_NODES = 200_000
+#: Largest magnitude a number in the YAML may have; larger ones (and inf, nan) are errors.
+MAX_NUMBER = 1e18
 
 # pydantic error types -> stable MARC error codes
 _CODES = {
@@ -63,11 +74,108 @@ class YamlDoc:
         return to_plain(self.root)
 
 
-def parse_text(text: str, path: Path | str = "<text>") -> YamlDoc:
-    """Parse YAML text, raising :class:`MarcError` with the location of syntax errors and duplicate keys."""
-    path = Path(path)
+def _check_events(y: YAML, text: str, path: Path) -> tuple[int, int]:
+    """Depth and alias limits, checked on the event stream before anything is built (no recursion).
+
+    Returns the 1-based (line, column) of the first alias (1, 1 when there is none)."""
+    depth, aliases, first = 0, 0, (1, 1)
+    for event in y.parse(text):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                m = event.start_mark
+                raise MarcError([Problem(str(path), m.line + 1, m.column + 1, "too-deep",
+                                         f"nesting deeper than {MAX_DEPTH} levels; a framework file never needs that many")])
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        elif isinstance(event, AliasEvent):
+            aliases += 1
+            if aliases == 1:
+                first = (event.start_mark.line + 1, event.start_mark.column + 1)
+            if aliases > MAX_ALIASES:
+                m = event.start_mark
+                raise MarcError([Problem(str(path), m.line + 1, m.column + 1, "too-many-aliases",
+                                         f"more than {MAX_ALIASES} aliases (*name); write the values out")])
+    return first
+
+
+def _node_mark(parent: Any, key: Any) -> tuple[int, int]:
     try:
-        root = _yaml().load(text)
+        ln, cl = parent.lc.key(key) if isinstance(parent, CommentedMap) else parent.lc.item(key)
+        return ln + 1, cl + 1
+    except Exception:
+        return 0, 0
+
+
+def _check_tree(root: Any, path: Path, alias_at: tuple[int, int] = (1, 1)) -> None:
+    """Expanded size (aliases counted every time they are used), recursion, and number hygiene."""
+    sizes: dict[int, int] = {}
+    problems: list[Problem] = []
+
+    def number(value: Any, where: tuple[int, int], label: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return
+        if isinstance(value, float) and value != value:
+            problems.append(Problem(str(path), *where, "non-finite", f"{label} is NaN (not a number); write a number"))
+        elif isinstance(value, float) and value in (float("inf"), float("-inf")):
+            problems.append(Problem(str(path), *where, "non-finite",
+                                    f"{label} is infinite (or too large for a number); write a finite number"))
+        elif abs(value) > MAX_NUMBER:
+            problems.append(Problem(str(path), *where, "too-large", f"{label} is larger than {MAX_NUMBER:g}; "
+                                    "write a smaller number (change the unit, e.g. millions)"))
+
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    active: set[int] = set()
+    while stack:  # iterative post-order walk: no recursion however the aliases nest
+        node, done = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        key = id(node)
+        if done:
+            items = node.values() if isinstance(node, dict) else node
+            sizes[key] = 1 + sum(sizes.get(id(v), 1) for v in items)
+            active.discard(key)
+            if sizes[key] > MAX_NODES:
+                raise MarcError([Problem(str(path), *alias_at, "alias-bomb",
+                                         f"the document expands to over {MAX_NODES:,} values (aliases repeated); "
+                                         "this looks like an alias bomb; write the values out")])
+            continue
+        if key in sizes:
+            continue
+        if key in active:
+            raise MarcError([Problem(str(path), 1, 1, "recursive-alias", "an alias refers to its own anchor; remove it")])
+        active.add(key)
+        stack.append((node, True))
+        pairs = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        for k, v in pairs:
+            if id(v) in active:
+                ln, cl = _node_mark(node, k)
+                raise MarcError([Problem(str(path), ln, cl, "recursive-alias",
+                                         "an alias refers to its own anchor (a loop); remove it")])
+            if isinstance(node, dict):
+                number(k, _node_mark(node, k), f"key {k!r}")
+            number(v, _node_mark(node, k), repr(k) if isinstance(node, dict) else f"item {k + 1}")
+            stack.append((v, False))
+    if problems:
+        raise MarcError(problems)
+
+
+def parse_text(text: str, path: Path | str = "<text>") -> YamlDoc:
+    """Parse YAML text, raising :class:`MarcError` with the location of syntax errors and duplicate keys.
+
+    Also enforces the limits above (size, depth, aliases, expanded size) and refuses ``inf``,
+    ``nan`` and numbers beyond :data:`MAX_NUMBER`, each as a located problem.
+    """
+    path = Path(path)
+    if len(text) > MAX_BYTES:
+        raise MarcError([Problem(str(path), 0, 0, "too-large",
+                                 f"{len(text):,} characters; a YAML file may have at most {MAX_BYTES:,}")])
+    y = _yaml()
+    try:
+        alias_at = _check_events(y, text, path)
+        root = y.load(text)
+    except MarcError:
+        raise
     except DuplicateKeyError as exc:
         mark = exc.problem_mark
         key = str(exc.problem).split('"')[1] if '"' in str(exc.problem) else "?"
@@ -78,20 +186,35 @@ def parse_text(text: str, path: Path | str = "<text>") -> YamlDoc:
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         what = (exc.problem or exc.context or "syntax error").strip()
         raise MarcError([Problem(str(path), line, col, "yaml-syntax", f"{what}; check indentation and quoting")]) from None
+    except RecursionError:
+        raise MarcError([Problem(str(path), 0, 0, "too-deep", "the document nests too deeply to read")]) from None
     except Exception as exc:  # ruamel raises a few non-marked errors (e.g. bad tab use)
-        raise MarcError([Problem(str(path), 0, 0, "yaml-syntax", str(exc).splitlines()[0])]) from None
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise MarcError([Problem(str(path), 0, 0, "yaml-syntax", first)]) from None
+    _check_tree(root, path, alias_at)
     return YamlDoc(path=path, root=root, text=text)
 
 
 def read(path: Path | str) -> YamlDoc:
-    """Read and parse a YAML file."""
+    """Read and parse a YAML file (a folder, an unreadable or an oversized file is a located problem)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.is_dir():
+            raise MarcError.single(path, "not-a-file", "is a folder where a YAML file is expected; rename or remove it", 1, 1)
+        if path.exists() and path.stat().st_size > MAX_BYTES:
+            raise MarcError.single(path, "too-large", f"{path.stat().st_size:,} bytes; a YAML file may have at most "
+                                   f"{MAX_BYTES:,}", 1, 1)
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise MarcError.single(path, "not-found", "file does not exist") from None
+    except PermissionError:
+        raise MarcError.single(path, "unreadable", "permission denied; make the file readable (chmod u+r)", 1, 1) from None
     except UnicodeDecodeError as exc:
         raise MarcError.single(path, "encoding", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise MarcError.single(path, "unreadable", f"cannot read the file ({exc.strerror or exc})", 1, 1) from None
     return parse_text(text, path)
 
 
@@ -201,13 +324,16 @@ def save(doc: YamlDoc, *, expected_text: str | None = None) -> Path | None:
     """Write *doc* back to its path atomically, keeping comments and a backup.
 
     When *expected_text* is given (the text the editor loaded), refuse to overwrite a file that has
-    changed on disk since, so that nobody's edit is lost.
+    changed on disk since, so that nobody's edit is lost: the check and the replace run under one
+    file lock (:func:`marc.atomic.replace_if_unchanged`); the loser's edit is kept for re-applying.
     """
-    if expected_text is not None and doc.path.exists():
-        current = doc.path.read_text(encoding="utf-8")
-        if current != expected_text:
-            raise MarcError.single(doc.path, "changed-on-disk",
-                                   "the file changed on disk since it was loaded; reload it and apply your edit again")
     text = dump(doc.root)
     parse_text(text, doc.path)  # never write something we cannot read back
-    return write_text(doc.path, text)
+    data = text.encode("utf-8")
+    if expected_text is None:
+        with locked(doc.path):
+            return write_bytes(doc.path, data)
+    expected = hashlib.sha256(expected_text.encode("utf-8")).hexdigest()
+    if not doc.path.exists():
+        expected = None  # a new file: nobody else may create it first
+    return replace_if_unchanged(doc.path, expected, data)

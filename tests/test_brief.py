@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import subprocess
 
 import pandas as pd
 import pytest
 
-from marc import brief
+from marc import brief, i18n
+from marc import brief_text as bt
 from marc.errors import MarcError
 
 
@@ -18,29 +17,51 @@ from marc.errors import MarcError
 
 
 def test_catalogues_have_the_same_keys_and_placeholders():
-    en, fr = brief.messages("en"), brief.messages("fr")
-    assert set(en) == set(fr) and len(en) > 80
-    assert set(en["names"]) == set(fr["names"])
     import string
 
-    for key, text in en.items():
-        if isinstance(text, str):
-            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
-            assert fields == {f for _, f, _, _ in string.Formatter().parse(fr[key]) if f}, key
-    assert en["yes"] == "yes" and fr["no"] == "non"  # YAML 1.2: yes/no are strings
+    en, fr = i18n.catalogue("en"), i18n.catalogue("fr")
+    ids = lambda cat: {(m.context, m.id) for m in cat if m.id}  # noqa: E731
+    assert ids(en) == ids(fr) and len(i18n.keys("en")) > 100
+    for key in i18n.keys("en"):
+        fields = {f for _, f, _, _ in string.Formatter().parse(i18n.t(key, "en")) if f}
+        assert fields == {f for _, f, _, _ in string.Formatter().parse(i18n.t(key, "fr")) if f}, key
+        assert fr.get(key).string, f"{key} has no French text"
+    assert i18n.t("yes", "en") == "yes" and i18n.t("no", "fr") == "non"
+    assert i18n.tr("Sub-Saharan Africa", "fr", "region") == "Afrique subsaharienne"
+    assert i18n.tr("an unknown unit", "fr", "unit") == "an unknown unit"
 
 
 def test_unknown_language_is_a_marc_error():
     with pytest.raises(MarcError) as err:
-        brief.messages("de")
+        i18n.t("title", "de", name="x")
     assert err.value.problems[0].code == "bad-language"
 
 
 def test_number_formatting():
     assert brief.num(45.7) == "45.7" and brief.num(45.7, "fr") == "45,7"
-    assert brief.num(1234.5, "fr") == "1\u00a0234,5" and brief.num(1234) == "1,234"
+    assert brief.num(1234.5, "fr") == "1\u202f234,5" and brief.num(1234) == "1,234"
     assert brief.num(-0.2) == "−0.2" and brief.num(None) == "–"
+    assert i18n.fmt_number(-0.04, "en", 1) == "0.0" and i18n.fmt_number(2.345, "fr", 2) == "2,35"
+    assert i18n.country_name("CIV", "fr") == "Côte d’Ivoire" and i18n.country_name("DEU", "fr") == "Allemagne"
     assert brief.numbers_in("rank 126 of 190, score 45,7 and −0.2; 2021–2024") == ["126", "190", "45,7", "−0.2", "2021", "2024"]
+
+
+def test_competition_rank_shares_the_best_rank():
+    ranks = brief.competition_rank(pd.Series([100, 100, 100, 50, None, 70], index=list("abcdef")))
+    assert ranks["rank"].tolist()[:4] == [1, 1, 1, 5] and ranks.loc["f", "rank"] == 4
+    assert ranks.loc["a", "n_tied"] == 3 and ranks.loc["d", "n_tied"] == 1 and pd.isna(ranks.loc["e", "rank"])
+    item = {"score": 100.0, "rank": 1, "n_ranked": 195, "n_tied": 49}
+    assert bt.rank_text(item, "en") == "= 1st of 195, shared with 48" and bt.rank_text({**item, "n_tied": 1}, "fr") == "1er sur 195"
+
+
+def test_bilingual_names_in_the_framework():
+    from marc.framework import Component, name_in
+
+    c = Component(id="m", name={"en": "Mitigation", "fr": "Atténuation"})
+    assert c.name == "Mitigation" and name_in(c.name, "fr") == "Atténuation" and c.model_dump()["name"] == "Mitigation"
+    assert name_in(Component(id="m", name="Plain").name, "fr") == "Plain"
+    with pytest.raises(Exception, match="unknown language de"):
+        Component(id="m", name={"en": "x", "de": "y"})
 
 
 def test_intervals_from_uncertainty_summary():
@@ -53,7 +74,7 @@ def test_intervals_from_uncertainty_summary():
 
 # --------------------------------------------------------------------------- integration (real data)
 
-UNITS = ["CIV", "HTI", "TUV", "NOR"]
+UNITS = ["CIV", "HTI", "TUV", "NOR", "BGD", "PER"]
 
 
 @pytest.fixture(scope="session")
@@ -62,8 +83,17 @@ def outcome(real_outcome):
 
 
 @pytest.fixture(scope="session")
-def facts_by_unit(outcome):
-    return {u: brief.facts(outcome, u) for u in UNITS}
+def uncertainty_run(outcome):
+    from marc.uncertainty import from_outcome
+
+    result = from_outcome(outcome, year=outcome.years[-1], n=40)
+    return brief.rank_intervals(result), brief.uncertainty_meta(result)
+
+
+@pytest.fixture(scope="session")
+def facts_by_unit(outcome, uncertainty_run):
+    ranks, meta = uncertainty_run
+    return {u: brief.facts(outcome, u, intervals=ranks, uncertainty=meta) for u in UNITS}
 
 
 def _table_value(table: pd.DataFrame, unit: str, col: str):
@@ -153,17 +183,24 @@ def _allowed_numbers(f: dict, lang: str) -> set[str]:
     walk(f)
     walk(brief.messages(lang))
     allowed.update(str(i) for i in range(1, 5))  # page numbers
-    return {a.replace("\u00a0", "") for a in allowed}
+    return {a.replace("\u00a0", "").replace("\u202f", "") for a in allowed}
 
 
 def _check_traced(text: str, f: dict, lang: str) -> None:
     text = text.replace("\u00a0", "").replace("\u202f", "")
     allowed = _allowed_numbers(f, lang)
+    for h in f["headline"]:  # every headline figure, at the displayed precision, with its rank
+        if h["score"] is not None:
+            assert brief.num(h["score"], lang) in text and num_free(bt.rank_text(h, lang)) in num_free(text)
     stray = sorted({t for t in brief.numbers_in(text) if t not in allowed and t.lstrip("-−") not in allowed})
     assert not stray, f"numbers in the {lang} brief that are not in its facts: {stray[:20]}"
     head = f["headline"][0]
     for must in (brief.num(head["score"], lang), str(head["rank"]), str(head["n_ranked"])):
         assert must in text
+
+
+def num_free(text: str) -> str:
+    return text.replace("\u00a0", "").replace("\u202f", "").replace("\n", " ")
 
 
 def _pdf_text(data: bytes) -> tuple[str, int]:
@@ -185,23 +222,28 @@ def _docx_text(data: bytes) -> tuple[str, list[str], int]:
     return "\n".join(parts), headings, len(doc.inline_shapes)
 
 
-@pytest.mark.parametrize("unit,lang", [("CIV", "en"), ("CIV", "fr"), ("HTI", "en"), ("TUV", "fr"), ("NOR", "en")])
+TRACED = ["CIV", "HTI", "TUV", "NOR", "BGD", "PER"]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("unit", TRACED)
 def test_pdf_renders_and_every_number_traces(facts_by_unit, unit, lang):
     f = facts_by_unit[unit]
     text, pages = _pdf_text(brief.render(f, "pdf", lang))
-    assert 2 <= pages <= 4
-    assert f["meta"]["name"] in text
+    assert 3 <= pages <= 6
+    assert bt.country(f, lang) in text
     assert ("Headline scores" if lang == "en" else "Scores principaux") in text
     assert "INFORM Climate Change" in text and "2080" in text
     _check_traced(text, f, lang)
 
 
-@pytest.mark.parametrize("unit,lang", [("CIV", "fr"), ("HTI", "en"), ("TUV", "en"), ("NOR", "fr")])
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("unit", TRACED)
 def test_docx_is_editable_and_every_number_traces(facts_by_unit, unit, lang):
     f = facts_by_unit[unit]
     text, headings, images = _docx_text(brief.render(f, "docx", lang))
     m = brief.messages(lang)
-    assert m["h_headline"] in headings and m["h_sources"] in headings and len(headings) >= 10
+    assert m["h_headline"] in headings and m["h_sources"] in headings and len(headings) >= 12
     assert images == 1  # the pillar chart
     assert m["licence_flag"] in text  # GCF, ND-GAIN, UN terms are flagged
     _check_traced(text, f, lang)
@@ -215,14 +257,11 @@ def test_unicode_renders_in_pdf(facts_by_unit):
 
 
 def test_pdf_page_looks_like_a_page(facts_by_unit, tmp_path):
-    from PIL import Image, ImageStat
+    from PIL import ImageStat
 
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) not installed")
-    pdf = tmp_path / "civ.pdf"
-    pdf.write_bytes(brief.render(facts_by_unit["CIV"], "pdf", "fr"))
-    subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-png", str(pdf), str(tmp_path / "page")], check=True)
-    image = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    pypdfium2 = pytest.importorskip("pypdfium2")
+    doc = pypdfium2.PdfDocument(brief.render(facts_by_unit["CIV"], "pdf", "fr"))
+    image = doc[0].render(scale=40 / 72).to_pil().convert("L")
     assert ImageStat.Stat(image).var[0] > 200  # text, tables and the chart, not a blank page
 
 
@@ -245,3 +284,126 @@ def test_batch_cli_writes_every_brief(tmp_path, outcome):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.glob("*.docx")) == [f"MARC-brief-NOR-{outcome.years[-1]}-fr.docx",
                                                                 f"MARC-brief-TUV-{outcome.years[-1]}-fr.docx"]
+
+
+def _english_fragments() -> list[tuple[str, str]]:
+    """(key, fragment) of every English catalogue text that French translates differently."""
+    import re
+    import string
+
+    out = []
+    en, fr = i18n.catalogue("en"), i18n.catalogue("fr")
+    for m in en:
+        if not m.id:
+            continue
+        text_en = m.string or m.id
+        text_fr = fr.get(m.id, context=m.context).string
+        if text_en == text_fr:
+            continue
+        for literal, *_ in string.Formatter().parse(text_en):
+            for frag in re.split(r"[()\[\];:,.“”]", literal):
+                frag = frag.strip()
+                if len(frag) >= 8 and " " in frag and frag not in text_fr:
+                    out.append((m.id, frag))
+    return out
+
+
+def _french_text(f: dict, fmt: str) -> str:
+    """The French brief's text up to the sources annex (publishers' titles and licences are exempt)."""
+    if fmt == "pdf":
+        text, _ = _pdf_text(brief.render(f, "pdf", "fr"))
+    else:
+        text, _, _ = _docx_text(brief.render(f, "docx", "fr"))
+    cut = text.find(i18n.t("h_sources", "fr"))
+    return " ".join(text[:cut if cut > 0 else None].split())
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+@pytest.mark.parametrize("unit", ["CIV", "HTI", "NOR"])
+def test_french_brief_has_no_english_source_string(facts_by_unit, unit, fmt):
+    frags = _english_fragments()
+    assert len(frags) > 150  # the check has teeth
+    text = _french_text(facts_by_unit[unit], fmt)
+    leaks = sorted({f"{k}: {frag}" for k, frag in frags if frag in text})
+    assert not leaks, leaks[:10]
+    for word in ("Mitigation", "Adaptation capacity", "Sub-Saharan", "Lower middle income", "percentage points", "Headline"):
+        assert word not in text
+
+
+def test_english_leak_is_caught(facts_by_unit):
+    """The French check fails on an English sentence (a brief built with one English string left)."""
+    text = _french_text(facts_by_unit["CIV"], "docx") + " " + i18n.t("not_measured", "en")
+    assert any(frag in text for _, frag in _english_fragments())
+
+
+def test_brief_shows_intervals_for_every_pillar_and_defines_them(facts_by_unit):
+    f = facts_by_unit["CIV"]
+    assert all(h["rank_low"] is not None and h["rank_low"] <= h["rank"] + 0 or h["score"] is None for h in f["headline"])
+    text, _, _ = _docx_text(brief.render(f, "docx", "en"))
+    assert "5th to 95th percentile of the rank over 40 Monte Carlo replications" in text
+    assert "competition ranking" in text and "Climate rationale: a GCF climate rationale rests on climate data" in text
+    assert "What MARC does not measure" in text and "Do no harm" in text
+    assert "gdis_subset_MODIFIED" not in text and "inform_risk" not in text  # no internal ids
+    meta = f["meta"]
+    assert f"Cite as: MARC v{meta['version']}, edition {meta['year']}, framework {meta['framework']}" in text
+
+
+def test_transformed_indicator_shows_the_scored_change(outcome, facts_by_unit):
+    ind = outcome.results.indicators
+    for f in facts_by_unit.values():
+        for item in f["strengths"] + f["weaknesses"]:
+            if item["id"] == "forest_area_change":
+                row = ind[(ind.unit == f["meta"]["unit"]) & (ind.year == f["meta"]["year"]) & (ind.indicator == item["id"])].iloc[0]
+                assert item["value"] == round(float(row.transformed), 1) and item["period"] == [int(row.data_year) - 10,
+                                                                                                 int(row.data_year)]
+                assert item["value_unit"] == "percentage points of land area"
+
+
+def test_headline_uses_intended_and_security_coverage_when_present(outcome, facts_by_unit):
+    """Issue 10's columns (coverage_intended, security_*): the headline shows them; today's coverage is the fallback."""
+    import copy
+
+    year = outcome.years[-1]
+    o = copy.copy(outcome)
+    o.results = copy.copy(outcome.results)
+    comp = outcome.results.components.copy()
+    comp["coverage_intended"] = 0.6
+    comp["security_coverage"] = 0.125
+    comp["security_observed"] = 1
+    comp["security_total"] = 8
+    o.results.components = comp
+    f = brief.facts(o, "CIV", year)
+    head = f["headline"][0]
+    assert head["coverage_kind"] == "intended" and head["coverage_pct"] == 60
+    assert (head["security_observed"], head["security_total"]) == (1, 8)
+    text, _, _ = _docx_text(brief.render(f, "docx", "en"))
+    assert "Coverage (intended weight)" in text and "Security-sector evidence: 1 of 8 indicators." in text
+    assert "60 %" in text
+    civ = facts_by_unit["CIV"]["headline"][0]  # the real scores carry the columns: the headline uses them
+    row = outcome.table(year).set_index("unit").loc["CIV"]
+    assert civ["coverage_kind"] == "intended" and civ["coverage_pct"] == round(100 * row["coverage_intended"])
+    assert (civ["security_observed"], civ["security_total"]) == (row["security_observed"], row["security_total"])
+
+
+def test_expert_status_is_shown():
+    item = {"kind": "expert", "status": "baseline", "imputed": False}
+    assert bt.status_text(item, "en") == "unreviewed desk coding"
+    assert bt.status_text({**item, "status": "disputed"}, "fr") == "contesté"
+
+
+def test_a_bad_bilingual_name_is_a_located_error(tmp_path):
+    from builders import write_framework
+
+    from marc.loader import load_framework
+
+    fw = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]})
+    text = (fw / "p.yaml").read_text().replace("  name: p\n", "  name: {en: P, de: Q}\n")
+    (fw / "p.yaml").write_text(text)
+    with pytest.raises(MarcError) as err:
+        load_framework(fw)
+    problem = err.value.problems[0]
+    assert problem.code == "bad-name" and "unknown language de" in problem.message and problem.line == 3
+    (fw / "p.yaml").write_text(text.replace("{en: P, de: Q}", "{en: P, fr: Q}"))
+    from marc.framework import name_in
+
+    assert name_in(load_framework(fw).components["p"].name, "fr") == "Q"

@@ -54,17 +54,31 @@ def test_csv_matches_the_results(outcome):
     assert tidy["unit"].nunique() == outcome.n_units
 
 
-def test_xlsx_has_four_sheets_with_provenance_method_and_licences(outcome):
+def test_xlsx_has_a_readme_formats_and_provenance_method_and_licences(outcome):
     import openpyxl
 
     data = export.export_bytes(outcome, "xlsx")
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    assert book.sheetnames == ["scores", "indicators", "framework", "sources"]
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["README", "scores", "indicators", "hazards", "framework", "sources"]
+    readme = {r[0]: r[1] for r in book["README"].iter_rows(min_row=2, values_only=True) if r[0]}
+    assert readme["framework hash"] == outcome.framework.digest and readme["edition"] == outcome.years[-1]
+    assert "non-open terms" in readme["licence"] and "0-100" in readme["units"]
+    assert readme["cite as"].startswith("cite as: MARC v") and f"framework {outcome.framework.digest}" in readme["cite as"]
+    assert {"sheet: scores", "sheet: hazards", "sheet: sources"} <= set(readme)
+    assert readme["unit: scores.coverage"] == "share 0-1" and "0-100" in readme["unit: scores.ind:*"]
+    assert readme["unit: indicators.raw_value"].startswith("see the measure_unit column")
+    ws = book["scores"]
+    header = [c.value for c in ws[1]]
+    cell = ws.cell(row=2, column=header.index("readiness") + 1)
+    assert cell.number_format == "0.0" and cell.value != round(cell.value, 1)  # unrounded, shown rounded
+    assert ws.cell(row=2, column=header.index("coverage") + 1).number_format == "0%"
+    assert ws.cell(row=2, column=header.index("rank") + 1).number_format == "0"
+    assert not any(c.data_type == "f" for sheet in book for row in sheet.iter_rows() for c in row)
     scores = pd.read_excel(io.BytesIO(data), sheet_name=None)
     assert scores["scores"]["unit"].nunique() == len(outcome.table(outcome.years[-1]))
     assert {"raw_value", "data_year", "source", "variable"} <= set(scores["indicators"].columns)
-    fw = " ".join(scores["framework"].fillna("").astype(str).stack())
-    assert f"MARC default framework {outcome.framework.digest}" in fw
+    fw = scores["framework"].to_string()
+    assert readme["framework"] == f"MARC default framework {outcome.framework.digest}"
     assert all(i.id in fw for i in outcome.framework.indicators)
     src = scores["sources"].set_index("source")
     assert src.loc["gcf_open_data", "licence_flag"] == export.NON_OPEN_FLAG
@@ -86,6 +100,46 @@ def test_geojson_and_gpkg_carry_scores(outcome, tmp_path):
     assert gdf.set_index("unit").loc["HTI", "readiness"] == pytest.approx(table.loc["HTI", "readiness"])
 
 
+def test_gpkg_is_gis_ready(outcome, tmp_path):
+    """What QGIS sees (through GDAL/pyogrio): the scores layer and non-spatial sources and metadata tables,
+    field names without colons (≤ 63 characters), real booleans and integer years."""
+    import sqlite3
+
+    import pyogrio
+
+    path = export.export(outcome, "gpkg", tmp_path / "marc.gpkg")
+    layers = {name: geom for name, geom in pyogrio.list_layers(path)}
+    assert layers["marc_scores"] == "MultiPolygon"
+    assert {"marc_sources", "marc_metadata", "marc_fields"} <= set(layers) and layers["marc_sources"] is None
+    info = pyogrio.read_info(path, layer="marc_scores")
+    fields = dict(zip(info["fields"], info["dtypes"]))
+    assert not [f for f in fields if ":" in f or len(f) > 63]
+    assert "ind_forest_area_change" in fields
+    assert fields["ldc"] == "bool" and fields["sids"] == "bool" and fields["conflict_affected"] == "bool"
+    assert fields["year"] == "int64" and fields["rank"] == "int64"
+    sql = sqlite3.connect(path).execute("select sql from sqlite_master where name = 'marc_scores'").fetchone()[0]
+    assert '"ldc" BOOLEAN' in sql and '"year" INTEGER' in sql
+    src = pyogrio.read_dataframe(path, layer="marc_sources")
+    assert {"licence", "citation", "open_licence"} <= set(src.columns) and "gcf_open_data" in set(src["source"])
+    meta = pyogrio.read_dataframe(path, layer="marc_metadata").set_index("key")["value"]
+    assert meta["framework_hash"] == outcome.framework.digest and meta["edition"] == str(outcome.years[-1])
+    assert meta["created"][:4].isdigit()
+    mapping = pyogrio.read_dataframe(path, layer="marc_fields").set_index("original_column")["field"]
+    assert mapping["ind:forest_area_change"] == "ind_forest_area_change"
+
+
+def test_csv_export_has_a_datapackage(outcome, tmp_path):
+    path = export.export(outcome, "csv", tmp_path / "scores.csv")
+    assert not path.read_text(encoding="utf-8").startswith("#")
+    package = json.loads((tmp_path / "datapackage.json").read_text())
+    res = package["resources"][0]
+    fields = {f["name"]: f for f in res["schema"]["fields"]}
+    assert fields["readiness"]["type"] == "number" and "0-100" in fields["readiness"]["unit"]
+    assert fields["coverage"]["unit"] == "share 0-1" and fields["unit"]["type"] == "string"
+    assert res["spreadsheetEscaping"]["applied"] and "readiness" not in res["spreadsheetEscaping"]["columns"]
+    assert any("NOT" not in s["licence"] for s in res["sources"]) and package["licenses"][0]["name"] == "MIT"
+
+
 def test_png_map_is_not_blank_and_svg_html_are_complete(outcome):
     from PIL import Image, ImageStat
 
@@ -96,3 +150,9 @@ def test_png_map_is_not_blank_and_svg_html_are_complete(outcome):
     html = export.export_bytes(outcome, "html").decode()
     assert "vega" in html and "cdn.jsdelivr" not in html and "<script src=" not in html
     assert outcome.framework.digest in html
+
+
+def test_french_map_titles_and_no_internal_ids(outcome):
+    svg = export.export_bytes(outcome, "svg", metric="exposure", lang="fr").decode()
+    assert "Exposition aux aléas" in svg and "Citer : MARC v" in svg and "Frontières" in svg
+    assert "gdis_subset_MODIFIED" not in svg and "Hazard exposure" not in svg

@@ -19,6 +19,7 @@ MIRROR_IDS = [
     "paris_agreement_status", "sipri_milex", "natural_earth", "gpw_v4_popcount_2020_1deg", "ibtracs",
     "gdis_subset_MODIFIED", "usgs_comcat_m5plus_2013_2023", "noaa_ncei_significant_earthquakes",
     "smithsonian_gvp_volcanoes",
+    "unsd_minset_female_police", "un_pko_contribution_ranks_2021-01", "unsd_sdg_drr_ddf_2020_MODIFIED",
 ]
 
 GOOD = """\
@@ -100,7 +101,8 @@ def test_project_registry_covers_every_mirror_folder():
         assert src.files and src.citation and src.licence, sid
         assert src.manual or src.urls, sid
     not_open = {sid for sid, s in reg.sources.items() if not s.open_licence}
-    assert {"sipri_milex", "gcf_open_data", "un_peacekeeping_missions", "nd_gain"} <= not_open
+    assert {"sipri_milex", "gcf_open_data", "un_peacekeeping_missions", "nd_gain", "unsd_minset_female_police",
+            "un_pko_contribution_ranks_2021-01"} <= not_open
     assert not reg.sources["sipri_milex"].redistribution
     assert {sid for sid, s in reg.sources.items() if s.manual} == {"gcf_open_data", "gpw_v4_popcount_2020_1deg",
                                                                    "gdis_subset_MODIFIED"}

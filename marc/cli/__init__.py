@@ -31,6 +31,8 @@ from marc.cli import hazards as _hazards  # noqa: E402,F401
 from marc.cli import audit as _audit  # noqa: E402,F401
 from marc.cli import export as _export  # noqa: E402,F401
 from marc.cli import evidence as _evidence  # noqa: E402,F401
+from marc.cli import access as _access  # noqa: E402,F401
+from marc.cli import release as _release  # noqa: E402,F401
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from marc.cli import app
+from marc.outputs import check_out
 
 data_app = typer.Typer(help="The tidy data panel: build it from the raw cache and report its quality.",
                        no_args_is_help=True)
@@ -50,6 +51,8 @@ def report(
     from marc.panel import build_panel, _cache_root
     from marc.quality import data_report
 
+    if out:
+        check_out(out, "csv")
     result = build_panel(cache, source or None, progress=True)
     frame = data_report(result, root=_cache_root(cache))
     table = Table(title=f"MARC data report ({len(frame)} variables)")
@@ -64,7 +67,9 @@ def report(
     for note in result.notes:
         console.print(f"note: {note}", markup=False)
     if out:
-        write_text(out, frame.to_csv(index=False))
+        from marc import spreadsheet
+
+        write_text(out, spreadsheet.csv_bytes(frame).decode("utf-8"))  # text cells escaped (no formulas)
         console.print(f"Wrote {out}")
 
 

@@ -11,10 +11,10 @@ from rich.console import Console
 
 from marc import project
 from marc.cli import app, err_console
-from marc.errors import MarcError
 from marc.framework import IndexFile, PillarFile
 from marc.loader import load_framework
 from marc.orientation import LABELS, orientation_of
+from marc.outputs import check_out
 
 console = Console(highlight=False)
 
@@ -77,6 +77,7 @@ def schema(out: Path = typer.Option(Path("docs"), help="Folder for the *.schema.
     """Write the JSON Schemas of the framework, hazards and sources YAML, generated from the validating models."""
     from marc.atomic import write_text
 
+    check_out(out, folder=True)
     out.mkdir(parents=True, exist_ok=True)
     for name, sch in json_schemas().items():
         write_text(out / f"{name}.schema.json", json.dumps(sch, indent=2, ensure_ascii=False) + "\n", keep_backup=False)
@@ -98,15 +99,15 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
               no_hazards: bool = typer.Option(False, "--no-hazards", help="Skip exposure and priority."),
               uncertainty: int = typer.Option(0, "--uncertainty", help="Add 5–95% rank and score intervals from N Monte "
                                                                        "Carlo replications (e.g. 1000); 0 = off."),
-              seed: Optional[int] = typer.Option(None, help="--uncertainty: random seed (default: the framework's).")) -> None:
+              seed: Optional[int] = typer.Option(None, help="--uncertainty: random seed (default: the framework's)."),
+              raw_csv: bool = typer.Option(False, "--raw-csv", help="CSV: write text cells unescaped (machine use); by "
+                                                                     "default text starting with = + - @ is quoted.")) -> None:
     """Score the framework and write the results (wide view by default, or --tidy).
 
     With --units, each subunit inherits its country's indicators (flagged inherited) and gets its own
     hazard exposure: national readiness against subnational exposure.
     """
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".parquet"):
-        raise MarcError.single(out, "bad-extension", "--out must end in .csv, .xlsx or .parquet")
+    check_out(out, ("csv", "xlsx", "parquet"))
     units_gdf = None
     if units is not None:
         from marc.boundaries import load_units
@@ -121,7 +122,9 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
     if units_gdf is not None:
         console.print("Subnational view: national readiness (inherited) against subnational exposure.", markup=False)
     table = outcome.tidy() if tidy else outcome.table()
-    project.write_table(table, out)
+    from marc.export import write_table
+
+    write_table(table, out, raw=raw_csv, outcome=outcome)
     latest = outcome.years[-1]
     published = outcome.published_count(latest)
     fw = outcome.framework

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from marc.cli import app
 from marc.errors import MarcError
+from marc.outputs import check_out
 
 console = Console(highlight=False)
 hazards_app = typer.Typer(help="Geospatial hazard layers: build per-unit values, validate hazards.yaml.",
@@ -52,6 +53,8 @@ def build(units: Optional[Path] = typer.Option(None, help="Polygon layer of unit
     from marc.boundaries import countries, load_units
     from marc.hazards import build_hazards, load_hazards
 
+    if out:
+        check_out(out, ("parquet", "csv"))
     cfg = load_hazards(config)
     datasets = sorted({lyr.source.dataset for lyr in cfg.geospatial}
                       | ({cfg.population.dataset} if cfg.population else set()) | ({"natural_earth"} if not units else set()))
@@ -76,7 +79,9 @@ def build(units: Optional[Path] = typer.Option(None, help="Polygon layer of unit
     console.print(table)
     if out:
         if out.suffix.lower() == ".csv":
-            write_bytes(out, df.to_csv(index=False).encode())
+            from marc import spreadsheet
+
+            write_bytes(out, spreadsheet.csv_bytes(df))  # text cells escaped (no formulas)
         else:
             import io
 

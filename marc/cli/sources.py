@@ -13,6 +13,7 @@ from rich.table import Table
 from marc import sources as src
 from marc.cli import app
 from marc.errors import MarcError
+from marc.outputs import check_out
 
 console = Console(highlight=False)
 if not console.is_terminal:  # piped or captured: do not squeeze tables into 80 columns
@@ -63,6 +64,7 @@ def pack(
     from marc.bundle import pack as do_pack
     from marc.download import progress_bar
 
+    check_out(out, "zip")
     with progress_bar(not no_progress) as bar:
         result = do_pack(out, include_restricted=include_restricted, source_ids=source_ids or None, bar=bar)
     console.print(f"wrote {result.path} ({_mb(result.size)}): {len(result.packed)} sources")

@@ -21,7 +21,7 @@ VARIABLE = r"^[a-z][a-z0-9_]*/[^\s]+$"
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class FileRef(Strict):

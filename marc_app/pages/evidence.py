@@ -10,7 +10,7 @@ import streamlit as st
 
 from marc import evidence, review
 from marc.errors import MarcError
-from marc_app import state
+from marc_app import auth, state
 
 STATUS_LABEL = {"baseline": "unreviewed desk coding", "submitted": "waiting for review", "approved": "approved",
                 "rejected": "rejected", "disputed": "disputed (not scored)"}
@@ -29,6 +29,7 @@ scale = {int(k): v for k, v in (ind.scale or {}).items()}
 if ind.rationale:
     st.caption(ind.rationale)
 
+may_write = auth.allowed("evidence")  # editors and reviewers only (marc/access.py)
 
 def readiness(unit: str, year: int) -> float:
     row = s.table[(s.table["unit"] == unit) & (s.table["year"] == year)]
@@ -50,6 +51,7 @@ with st.form("evidence"):
     confidence = c5.selectbox("Confidence", evidence.CONFIDENCE, index=1, key="ev_conf")
     submitted = st.form_submit_button("Submit for review", type="primary")
 
+submitted = submitted and may_write
 if submitted:
     row = {"unit": unit, "year": int(year), "value": int(level), "evidence_url": url, "coder": coder,
            "date": when.isoformat(), "confidence": confidence, "note": note}
@@ -78,12 +80,16 @@ else:
               for r in waiting.itertuples(index=False)]
     pick = st.selectbox("Row to review", range(len(labels)), format_func=labels.__getitem__, key="ev_pick")
     chosen = waiting.iloc[int(pick)]
+    account = auth.current()
+    may_review = account.can("review")  # reviewers and editors (marc/access.py)
     c6, c7 = st.columns(2)
-    reviewer = c6.text_input("Reviewer (not the coder)", key="ev_reviewer")
+    reviewer = c6.text_input("Reviewer (not the coder)", key="ev_reviewer", value=account.user or "",
+                             disabled=bool(account.user))  # a signed-in reviewer reviews under their own name
     reason = c7.text_input("Reason (required to reject or dispute)", key="ev_reason")
     b1, b2, b3 = st.columns(3)
-    action = ("approve" if b1.button("Approve", key="ev_approve") else "reject" if b2.button("Reject", key="ev_reject")
-              else "dispute" if b3.button("Dispute", key="ev_dispute") else None)
+    action = ("approve" if b1.button("Approve", key="ev_approve", disabled=not may_review)
+              else "reject" if b2.button("Reject", key="ev_reject", disabled=not may_review)
+              else "dispute" if b3.button("Dispute", key="ev_dispute", disabled=not may_review) else None)
     if action:
         before = readiness(chosen["unit"], int(chosen["year"]))
         try:

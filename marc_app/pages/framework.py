@@ -9,6 +9,7 @@ from marc import evidence, views
 from marc.atomic import write_bytes
 from marc.errors import MarcError, Problem
 from marc_app import editing, state
+from marc_app import auth
 
 s = state.scored()
 folder = s.folder
@@ -82,6 +83,7 @@ if fw_new is not None and changed:
 elif fw_new is None and "fw_last_good" in ss:
     st.caption("Preview of the last valid edit is kept until the YAML is fixed.")
 
+auth.stop_unless("framework")  # saving and uploads: editors only (marc/access.py)
 c1, c2 = st.columns(2)
 if c1.button("Save", type="primary", disabled=fw_new is None or not changed, key="fw_save"):
     try:

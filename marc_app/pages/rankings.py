@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from marc import views
+from marc import spreadsheet, views
 from marc_app import state
 
 s = state.scored()
@@ -36,7 +36,7 @@ st.dataframe(view, hide_index=True, width="stretch", height=420,
                 "score_p95": st.column_config.NumberColumn("score 95%", format="%.1f"),
                 "coverage": st.column_config.NumberColumn(format="%.2f"),
                 "imputed_share": st.column_config.NumberColumn(format="%.2f")})
-st.download_button("Download CSV", view.to_csv(index=False).encode(), file_name=f"marc_rankings_{year}.csv",
+st.download_button("Download CSV", spreadsheet.csv_bytes(view), file_name=f"marc_rankings_{year}.csv",
                    mime="text/csv", key="rank_csv")
 st.caption(f"{int(view[fw.index.id].notna().sum())} of {len(view)} countries have a published score; "
            f"framework {s.outcome.results.framework_digest}.")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from marc import charts
+from marc import charts, spreadsheet
 from marc_app import state
 
 s = state.scored()
@@ -34,7 +34,7 @@ st.dataframe(table, hide_index=True, width="stretch", height=360,
                             ["score", "score_p05", "score_p95", "median_rank", "mean_abs_rank_shift"]}
              | {c: st.column_config.NumberColumn(format="%d") for c in ["rank", "rank_p05", "rank_p95"]}
              | {"published_share": st.column_config.NumberColumn("published in", format="%.2f")})
-st.download_button("Download rank intervals (CSV)", table.to_csv(index=False).encode(),
+st.download_button("Download rank intervals (CSV)", spreadsheet.csv_bytes(table),
                    file_name=f"marc_rank_intervals_{year}.csv", mime="text/csv", key="unc_csv")
 
 st.subheader("Sensitivity: which choices move the ranks?")
