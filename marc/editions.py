@@ -36,13 +36,19 @@ def pillar_coverage(results: Results, roles: dict[str, str]) -> pd.DataFrame:
 
 def offered_editions(results: Results, roles: dict[str, str]) -> list[int]:
     """The editions offered: from the first to the last year in which every pillar and governance is
-    published for more than MOST of the units."""
+    published for more than MOST of the units.  A framework where no edition meets that (say a pillar
+    of expert slots not yet coded) falls back to the editions that publish the index for more than
+    MOST of the units, so that it still scores."""
     share = pillar_coverage(results, roles)
     ok = share.index[(share > MOST).all(axis=1)]
     if not len(ok):
+        comp = results.components
+        idx = comp[(comp["component"] == results.index_id) & comp["published"]].groupby("year").size()
+        ok = idx.index[idx > MOST * max(comp["unit"].nunique(), 1)]
+    if not len(ok):
         raise MarcError.single("scores", "no-edition",
-                               f"no edition publishes every pillar for more than {MOST:.0%} of the units; "
-                               "check the data (marc pull) and the pillars' min_coverage")
+                               f"no edition publishes the index for more than {MOST:.0%} of the units; "
+                               "check the data (marc pull) and the coverage thresholds")
     return [int(y) for y in share.index if ok.min() <= y <= ok.max()]
 
 

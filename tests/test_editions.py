@@ -56,3 +56,15 @@ def test_composition_changes_are_flagged_in_the_table_and_on_trends(outcome):
     spec = charts.trend_lines(long).to_dict()
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in spec["layer"]]
     assert "rule" in marks and "text" in marks
+
+
+def test_a_framework_with_an_empty_pillar_still_scores(tmp_path):
+    from builders import add_expert_slot
+
+    root = write_framework(tmp_path / "fw", {"mitigation": [{"id": "m1"}], "cooperation": []}, first=2020, last=2021,
+                           max_lag=0, policy="none")
+    add_expert_slot(root / "cooperation.yaml", "slot")
+    values = {"m1": {(u, y): 50.0 for u in ("AAA", "BBB") for y in (2020, 2021)}}
+    out = project.compute(root, years="latest", panel=make_panel(values),
+                          countries=pd.DataFrame({"unit": ["AAA", "BBB"], "name": ["A", "B"]}), progress=False)
+    assert out.years == [2021]

@@ -79,3 +79,20 @@ def test_correlations_with_the_references_have_the_expected_sign(report):
     assert c.loc["ND-GAIN readiness", "spearman"] > 0.5
     assert c.loc["INFORM lack of coping capacity", "spearman"] < -0.5
     assert c.loc["INFORM hazard & exposure", "spearman"] > 0
+
+
+def test_the_face_report_command(real_data, tmp_path):
+    from typer.testing import CliRunner
+
+    from marc.cli import app
+
+    out = tmp_path / "face.xlsx"
+    result = CliRunner().invoke(app, ["audit", "--face", "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "readiness: top and bottom 15 (1 at rank 1)" in result.output
+    assert "Largest year-on-year moves of the index" in result.output and "appeared" in result.output
+    assert "without a cause: 0" in result.output and "ND-GAIN readiness" in result.output
+    sheets = pd.read_excel(out, sheet_name=None)
+    assert {"moves", "largest", "correlations", "extremes_exposure"} <= set(sheets)
+    bad = CliRunner().invoke(app, ["audit", "--face", "--out", str(tmp_path / "face.json")])
+    assert bad.exit_code != 0 and "--out must end in .xlsx" in str(bad.exception)  # the CLI entry exits 2
