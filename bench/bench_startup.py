@@ -75,20 +75,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root, panel = build(Path(tmp))
         n_csv = len(list((root / "custom").glob("*.csv")))
-        cold, warm = [], []
+        cold, warm, cold_cpu, warm_cpu = [], [], [], []
         for _ in range(7):
             parsecache.clear()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             load_framework(root)
             cold.append(time.perf_counter() - t)
-            t = time.perf_counter()
+            cold_cpu.append(time.process_time() - c)
+            t, c = time.perf_counter(), time.process_time()
             fw = load_framework(root)
             warm.append(time.perf_counter() - t)
+            warm_cpu.append(time.process_time() - c)
         assert len(fw.custom) == n_csv * 600
         print(f"load_framework, {len(fw.indicators)} indicators, {n_csv} custom CSVs ({len(fw.custom):,} values):")
-        print(f"  cold (first load in a process): median {statistics.median(cold) * 1e3:.1f} ms (min {min(cold) * 1e3:.1f})")
-        print(f"  warm (unchanged folder again):  median {statistics.median(warm) * 1e3:.1f} ms (min {min(warm) * 1e3:.1f})"
-              f"   target < 30 ms")
+        print(f"  cold (first load in a process): median {statistics.median(cold) * 1e3:.1f} ms (min {min(cold) * 1e3:.1f}), "
+              f"CPU median {statistics.median(cold_cpu) * 1e3:.1f} ms")
+        print(f"  warm (unchanged folder again):  median {statistics.median(warm) * 1e3:.1f} ms (min {min(warm) * 1e3:.1f}), "
+              f"CPU median {statistics.median(warm_cpu) * 1e3:.1f} ms   target < 30 ms")
 
         out = Path(tmp) / "scores.csv"
         probe = ("import runpy, sys; sys.argv = ['marc', 'score', '--framework', {fw!r}, '--panel', {panel!r}, '--out', {out!r}]\n"

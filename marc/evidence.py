@@ -212,22 +212,28 @@ def read_expert(root: Path, indicators: list[Indicator], problems: list[Problem]
     return combine_expert(rows, indicators), rows
 
 
-def read_custom(root: Path, problems: list[Problem]) -> pd.DataFrame:
-    """Custom CSVs as panel rows (variable ``custom/<stem>``)."""
-    frames = []
+def read_custom(root: Path, problems: list[Problem], units: frozenset[str] | None = None) -> pd.DataFrame:
+    """Custom CSVs as panel rows (variable ``custom/<stem>``); *units*: the framework's own unit ids, if it
+    declares a unit list (otherwise ISO3 codes)."""
+    import hashlib
+
     from marc import parsecache
 
+    frames = []
+    kind = "custom" if units is None else "custom:" + hashlib.blake2b("\n".join(sorted(units)).encode(), digest_size=8).hexdigest()
     for path in sorted((root / "custom").glob("*.csv")):
-        frames.append(parsecache.csv_frame(path, lambda data, found, p=path: parse_custom(data, p.stem, str(p), found),
-                                           "custom", problems))
+        frames.append(parsecache.csv_frame(
+            path, lambda data, found, p=path: parse_custom(data, p.stem, str(p), found, units=units), kind, problems))
     frames = [f for f in frames if f is not None]
     if not frames:
         return pd.DataFrame(columns=["unit", "year", "variable", "value", "source"])
     return pd.concat(frames, ignore_index=True)
 
 
-def parse_custom(data: bytes, name: str, origin: str, problems: list[Problem]) -> pd.DataFrame | None:
-    """Validate an uploaded custom indicator CSV (size, encoding, columns, codes, numbers)."""
+def parse_custom(data: bytes, name: str, origin: str, problems: list[Problem], *,
+                 units: frozenset[str] | None = None) -> pd.DataFrame | None:
+    """Validate an uploaded custom indicator CSV (size, encoding, columns, codes, numbers); with *units*,
+    unit codes must be ids of the framework's unit list instead of ISO3 codes."""
     if len(data) > MAX_CUSTOM_BYTES:
         problems.append(Problem(origin, 0, 0, "too-large", f"{len(data):,} bytes; the limit is {MAX_CUSTOM_BYTES:,}"))
         return None
@@ -239,6 +245,7 @@ def parse_custom(data: bytes, name: str, origin: str, problems: list[Problem]) -
     except UnicodeDecodeError:
         problems.append(Problem(origin, 1, 1, "encoding", "not UTF-8 text; save the CSV as UTF-8"))
         return None
+    allowed = units
     # the csv module, not pandas: a small file is read ~20× faster, which is most of a framework's start-up
     try:
         rows = [(reader.line_num, r) for reader in [csv.reader(io.StringIO(text))] for r in reader if any(c.strip() for c in r)]
@@ -266,14 +273,15 @@ def parse_custom(data: bytes, name: str, origin: str, problems: list[Problem]) -
     units = [u.strip() for u in cells["unit"]]
     years = [y.strip() for y in cells["year"]]
     raw = [v.strip() for v in cells["value"]]
-    known = {u: valid_unit(u) for u in set(units)}  # one look-up per distinct code
+    known = {u: (u in allowed) if allowed is not None else valid_unit(u) for u in set(units)}  # one look-up per code
     values = np.array([_number(v) for v in raw], dtype="float64")
     seen: set[tuple[str, str]] = set()
     duplicate = None
     for k, (unit, year, text) in enumerate(zip(units, years, raw)):
         line = lines[k]
         if not known[unit]:
-            problems.append(Problem(origin, line, 1, "unknown-unit", f"{cells['unit'][k]!r} is not an ISO3 country code"))
+            problems.append(Problem(origin, line, 1, "unknown-unit", f"{cells['unit'][k]!r} is not an ISO3 country code"
+                                    if allowed is None else f"{cells['unit'][k]!r} is not in the framework's unit list"))
         if not year.isdigit():
             problems.append(Problem(origin, line, 2, "bad-year", f"year {cells['year'][k]!r} is not a whole number"))
         if text and np.isnan(values[k]):

@@ -305,7 +305,7 @@ class ComplementMean(Strict):
     (``(10 − GEOMEAN((10 − x)/10·9 + 1))/9·10``), so that one zero complement does not zero the mean.
     """
 
-    rescale: tuple[float, float] | None = Field(None, description="[a, b] with 0 ≤ a < b: the range the complements are "
+    rescale: list[float] | None = Field(None, min_length=2, max_length=2, description="[a, b] with 0 ≤ a < b: the range the complements are "
                                                                   "mapped to before the geometric mean (INFORM: [1, 10]).")
 
     @field_validator("rescale")
@@ -390,6 +390,21 @@ class WeightUncertainty(Strict):
     range: float = Field(0.25, ge=0, lt=1, description="perturb: relative half-width (0.25 = ±25%); 0 keeps the declared weights.")
     concentration: float = Field(50.0, gt=0, description="dirichlet: larger is tighter around the declared shares.")
     levels: Literal["indicators", "components", "all"] = Field("all", description="Which weights are drawn.")
+    range_by_level: dict[Literal["indicators", "sub_pillars", "pillars"], float] = Field(
+        default_factory=dict, description="perturb: the half-width per level (indicators, sub-pillars, pillars and "
+                                          "governance), overriding 'range' there; 0 keeps that level's weights.")
+
+    @field_validator("range_by_level")
+    @classmethod
+    def _ranges(cls, value: dict) -> dict:
+        for k, r in value.items():
+            if not 0 <= r < 1:
+                raise PydanticCustomError("out-of-range", "range_by_level.{k} must lie in [0, 1)", {"k": k})
+        return value
+
+    def range_of(self, level: str) -> float:
+        """The perturbation half-width of a node at *level* (indicators, sub_pillars or pillars)."""
+        return self.range_by_level.get(level, self.range)
 
 
 class MeasurementError(Strict):
@@ -441,9 +456,24 @@ class Uncertainty(Strict):
     replications: int = Field(1000, ge=1, le=100000, description="Monte Carlo replications.")
     seed: int = Field(20240601, ge=0, description="Random seed: the same seed gives the same output.")
     weights: WeightUncertainty = Field(default_factory=WeightUncertainty)
+    weight_sets: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="Named alternative weight sets (name -> {indicator or component id: weight}); "
+                                          "each replication uses the declared weights or one set, equally likely, "
+                                          "before the weight noise. Ids not listed keep their declared weight.")
     normalisation: list[NormalisationAlternative] = Field(
         default_factory=lambda: ["declared", "minmax", "zscore"], min_length=1,
         description="Alternatives for every data indicator (minmax/zscore over each edition's cross-section, zscore clipped at ±3).")
+    @field_validator("weight_sets")
+    @classmethod
+    def _weight_sets(cls, value: dict) -> dict:
+        for name, weights in value.items():
+            for node, w in weights.items():
+                if w < 0:
+                    raise PydanticCustomError("negative-weight", "weight set {name}: weight of {node} is negative",
+                                              {"name": name, "node": node})
+        return value
+
+    zscore_clip: float = Field(3.0, gt=0, description="The zscore alternative: z clipped to ±clip and mapped to 0–100.")
     aggregation: list[AggregationAlternative] = Field(default_factory=lambda: ["declared", "geometric"], min_length=1)
     aggregation_levels: Literal["index", "all"] = Field("index", description="Components whose aggregation is sampled.")
     missing: list[MissingAlternative] = Field(default_factory=lambda: ["declared", "none", "group_mean"], min_length=1,
@@ -455,6 +485,19 @@ class Uncertainty(Strict):
     sobol: SobolSettings = Field(default_factory=SobolSettings)
 
 
+class UnitList(Strict):
+    """The framework's own units (cities, provinces, river basins, projects ...) from a CSV beside index.yaml.
+
+    When declared, the framework scores exactly these units, custom CSVs may use their ids, and the
+    group columns serve ``group_mean`` and ``applies_to`` as the country table's do (see marc.units)."""
+
+    file: str = Field(..., pattern=r"^[^/\\][^:]*\.csv$", description="CSV path relative to the framework folder.")
+    id: str = Field("id", description="Column with each unit's id (letters, digits, - and _).")
+    name: str = Field("name", description="Column with each unit's display name.")
+    parent: str | None = Field(None, description="Optional column with a parent id (another unit or an ISO3 country).")
+    groups: list[str] = Field(default_factory=list, description="Optional grouping columns (e.g. region, basin).")
+
+
 class IndexFile(Strict):
     schema_version: int = Field(1, ge=1, le=SCHEMA_VERSION, description=f"Version of this YAML schema (current: "
                                 f"{SCHEMA_VERSION}); 'marc migrate' upgrades an older framework folder.")
@@ -463,3 +506,4 @@ class IndexFile(Strict):
     defaults: Defaults = Field(default_factory=Defaults)
     context: list[ContextFlag] = Field(default_factory=list)
     uncertainty: Uncertainty = Field(default_factory=Uncertainty, description="Uncertainty analysis settings (see marc.uncertainty).")
+    units: UnitList | None = Field(None, description="The framework's own unit list; default: countries (ISO3).")

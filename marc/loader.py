@@ -18,9 +18,10 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from marc import expression, parsecache, yamlio
+from marc import expression, migrate, parsecache, yamlio
 from marc.errors import MarcError, Problem
 from marc.evidence import MAX_CUSTOM_BYTES, read_custom, read_expert
+from marc.units import read_units
 from marc.framework import (Component, ContextFlag, Defaults, Editions, Indicator, IndexFile, Missing, PillarFile,
                             Uncertainty)
 
@@ -52,6 +53,8 @@ class Framework:
     expert: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # combined: one value per indicator, unit, year
     expert_rows: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # every coder's row, with its review status
     custom: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    warnings: list[str] = field(default_factory=list)  # an older schema version (see marc.migrate): still scored
+    units: pd.DataFrame | None = field(repr=False, default=None)  # the framework's own unit list (marc.units), if declared
 
     def children(self, node_id: str) -> list[str]:
         """Ids of the direct children of a component, in declaration order."""
@@ -365,7 +368,11 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
     problems.extend(not_files)
     bad = {p.file for p in not_files}
     expert, expert_rows = _read_experts(root, [i for i in experts if str(root / "expert" / f"{i.id}.csv") not in bad], problems)
-    custom = read_custom(root, problems) if not any("/custom/" in f for f in bad) else pd.DataFrame()
+    unit_table = read_units(root, index_file.units, problems) if index_file.units is not None else None
+    if any("/custom/" in f for f in bad) or (index_file.units is not None and unit_table is None):
+        custom = pd.DataFrame(columns=["unit", "year", "variable", "value", "source"])  # cannot be checked: not read
+    else:
+        custom = read_custom(root, problems, None if unit_table is None else frozenset(unit_table["unit"]))
     problems.extend(_non_finite(expert, custom, root))
     if problems:
         raise MarcError(problems)
@@ -373,7 +380,8 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
                      context=index_file.context, uncertainty=index_file.uncertainty, components=components,
                      roles=roles, indicators=indicators, parents=parents,
                      files={k: v[0].path for k, v in where.items()}, docs=docs, expert=expert,
-                     expert_rows=expert_rows, custom=custom)
+                     expert_rows=expert_rows, custom=custom,
+                     warnings=migrate.warnings(root, index_file.schema_version), units=unit_table)
 
 
 def edition_years(fw: Framework, latest_data_year: int | None) -> list[int]:

@@ -204,9 +204,13 @@ def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, pa
     if units_gdf is not None:
         panel, countries = inherit_national(panel, countries, units_gdf)
     fw = load_framework(framework_dir, panel=panel)
+    if fw.units is not None:  # the framework's own units (marc.units) replace the country table
+        countries = fw.units
     groups = countries.set_index("unit") if countries is not None else None
     units = None
-    if countries is not None:  # score the countries we know (aggregates never reach here)
+    if fw.units is not None:
+        units = sorted(fw.units["unit"])  # every declared unit, with data or not
+    elif countries is not None:  # score the countries we know (aggregates never reach here)
         units = sorted(set(countries["unit"]) & set(panel["unit"]))
     results = score(fw, panel, None, groups=groups, units=units)
     from marc import editions

@@ -15,7 +15,7 @@ import pandas as pd
 
 from marc import coding_uncertainty
 from marc.loader import Framework
-from marc.uncertainty import ALTERNATIVE_SPECS, Draws, Model, _missing_policy
+from marc.uncertainty import Draws, Model, _missing_policy, alternative_spec
 
 
 def replication_framework(model: Model, draws: Draws, r: int) -> Framework:
@@ -27,7 +27,7 @@ def replication_framework(model: Model, draws: Draws, r: int) -> Framework:
         update: dict = {"weight": 0.0 if draws.excluded[k, r] else float(draws.weights[ind.id][r]),
                         "missing": _missing_policy(fw, ind, miss)}
         if norm != "declared" and ind.kind == "data":
-            update["normalise"] = ALTERNATIVE_SPECS[norm]
+            update["normalise"] = alternative_spec(model.settings, norm)
         indicators.append(ind.model_copy(update=update))
 
     def method(comp_id: str, comp) -> str:

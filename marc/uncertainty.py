@@ -40,6 +40,15 @@ from marc.rank_intervals import UncertaintyResult, rank_desc
 FACTORS = ("weights", "normalisation", "aggregation", "missing_data", "indicator_set", "measurement_error", "expert_coding")
 ALTERNATIVE_SPECS = {"minmax": MinMax(method="minmax"), "zscore": ZScore(method="zscore", clip=3.0),
                      "rank": Rank(method="rank"), "percentile": Percentile(method="percentile")}
+
+
+def alternative_spec(settings: Uncertainty, name: str):
+    """The normalisation of alternative *name*, with the framework's declared parameters."""
+    if name == "zscore":
+        return ZScore(method="zscore", clip=settings.zscore_clip)
+    return ALTERNATIVE_SPECS[name]
+
+
 CHUNK = 1000  # replications aggregated at once (memory: children × units × CHUNK floats)
 
 
@@ -147,6 +156,11 @@ def build(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame
                                "units take it")
                 continue
             me_vars[ind.id] = var
+    nodes = set(ids) | set(fw.components)
+    for name, weights in s.weight_sets.items():
+        if set(weights) - nodes:
+            raise MarcError.single(fw.files.get(fw.index.id, "index.yaml"), "unknown-reference",
+                                   f"uncertainty.weight_sets.{name} names unknown id(s) {sorted(set(weights) - nodes)}")
     unknown = set(s.measurement_error.variables) - set(ids)
     if unknown:
         raise MarcError.single(fw.files.get(fw.index.id, "index.yaml"), "unknown-reference",
@@ -172,7 +186,7 @@ def build(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame
                 if n == "declared" or ind.kind == "expert":
                     scores[v, k] = declared
                 else:
-                    scores[v, k] = normalise(x[:, None], ALTERNATIVE_SPECS[n], ind.direction,
+                    scores[v, k] = normalise(x[:, None], alternative_spec(s, n), ind.direction,
                                              orientation=orientation_of(fw, ind.id))[0][:, 0]
                 imputed[v, k] = prep.imputed[ind.id][:, 0]
                 droppable[v, k] = (fw_m.missing_policy(ind).policy == "drop") | prep.not_applicable[ind.id]
@@ -198,11 +212,13 @@ def build(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame
             me[ind_id] = entry
     w = s.weights
     weight_nodes: list[str] = []
-    if (w.method == "perturb" and w.range > 0) or w.method == "dirichlet":
+    if w.method in ("perturb", "dirichlet"):
         if w.levels in ("indicators", "all"):
             weight_nodes += [i.id for i in fw.indicators if i.weight > 0]
         if w.levels in ("components", "all"):
             weight_nodes += [c for c, comp in fw.components.items() if comp.weight > 0]
+        if w.method == "perturb":  # a level with no noise is not a dimension of the design
+            weight_nodes = [n for n in weight_nodes if w.range_of(_level(fw, n)) > 0]
     coded = {}
     if s.expert_coding.enabled:
         first = preps[missings[0]]
@@ -214,7 +230,7 @@ def build(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame
                     coded[ind.id] = c
     layout: dict[str, slice] = {}
     pos = 0
-    for name, width in (("weights", len(weight_nodes)), ("normalisation", int(len(norms) > 1)),
+    for name, width in (("weights", len(weight_nodes) + int(bool(s.weight_sets))), ("normalisation", int(len(norms) > 1)),
                         ("aggregation", int(len(aggs) > 1)), ("missing_data", int(len(missings) > 1)),
                         ("indicator_set", K if s.exclusion > 0 else 0), ("measurement_error", U * len(me)),
                         ("expert_coding", 2 * U * len(coded))):
@@ -239,6 +255,13 @@ def draw(model: Model, n: int | None = None, seed: int | None = None) -> np.ndar
     return rng.random((n, model.dimensions))
 
 
+def _level(fw: Framework, node: str) -> str:
+    """indicators, sub_pillars or pillars (pillars and governance): the level of a weighted node."""
+    if node not in fw.components:
+        return "indicators"
+    return "sub_pillars" if fw.roles.get(node) == "sub_pillar" else "pillars"
+
+
 def _choice(u: np.ndarray, n: int) -> np.ndarray:
     return np.minimum((u * n).astype(int), n - 1)
 
@@ -247,25 +270,35 @@ def decode(model: Model, design: np.ndarray) -> Draws:
     """Map a design (R × D uniforms in [0, 1)) to the factors of each replication."""
     design = np.asarray(design, dtype="float64")
     R, lay, fw, s = design.shape[0], model.layout, model.fw, model.settings
-    declared = {i.id: i.weight for i in fw.indicators} | {c: comp.weight for c, comp in fw.components.items()}
-    weights = {node: np.full(R, float(wt)) for node, wt in declared.items()}
+    nominal = {i.id: i.weight for i in fw.indicators} | {c: comp.weight for c, comp in fw.components.items()}
+    weights = {node: np.full(R, float(wt)) for node, wt in nominal.items()}
+    declared = dict(weights)  # per replication: the declared weights or the named set drawn
+    if "weights" in lay and s.weight_sets:
+        which = _choice(design[:, lay["weights"]][:, -1], 1 + len(s.weight_sets))  # 0: the declared weights
+        for k, alt in enumerate(s.weight_sets.values(), start=1):
+            for node, wt in alt.items():
+                declared[node] = np.where(which == k, float(wt), declared[node])
+        weights = dict(declared)
     if "weights" in lay:
         u = design[:, lay["weights"]]
         if s.weights.method == "perturb":
             for j, node in enumerate(model.weight_nodes):
-                weights[node] = declared[node] * (1.0 + s.weights.range * (2.0 * u[:, j] - 1.0))
+                half = s.weights.range_of(_level(fw, node))
+                weights[node] = declared[node] * (1.0 + half * (2.0 * u[:, j] - 1.0))
         else:  # Dirichlet per sibling group, via the gamma quantiles of the uniforms
             col = {node: j for j, node in enumerate(model.weight_nodes)}
             for parent in [fw.index.id, *fw.components]:
                 kids = [c for c in fw.children(parent) if c in col]
                 if len(kids) < 2:
                     continue
-                w0 = np.array([declared[c] for c in kids])
-                alpha = s.weights.concentration * w0 / w0.sum()
-                g = stats.gamma.ppf(np.clip(u[:, [col[c] for c in kids]], 1e-12, 1 - 1e-12), alpha[None, :])
-                shares = g / g.sum(axis=1, keepdims=True)
+                w0 = np.stack([declared[c] for c in kids], axis=1)  # R × kids (a weight set may change them)
+                total = w0.sum(axis=1, keepdims=True)
+                alpha = s.weights.concentration * w0 / np.where(total > 0, total, 1.0)
+                g = stats.gamma.ppf(np.clip(u[:, [col[c] for c in kids]], 1e-12, 1 - 1e-12), np.maximum(alpha, 1e-9))
+                shares = np.where(alpha > 0, g, 0.0)
+                shares = shares / np.where(shares.sum(axis=1, keepdims=True) > 0, shares.sum(axis=1, keepdims=True), 1.0)
                 for j, c in enumerate(kids):
-                    weights[c] = shares[:, j] * w0.sum()
+                    weights[c] = shares[:, j] * total[:, 0]
 
     def pick(name: str, n: int) -> np.ndarray:
         return _choice(design[:, lay[name]][:, 0], n) if name in lay else np.zeros(R, dtype=int)
@@ -275,7 +308,7 @@ def decode(model: Model, design: np.ndarray) -> Draws:
         excluded = (design[:, lay["indicator_set"]] < s.exclusion).T
         pos = {k: j for j, k in enumerate(model.indicators)}
         for comp in fw.components:  # never leave a component without its data indicators: keep them all instead
-            kids = [pos[c] for c in fw.children(comp) if c in pos and fw.indicator(c).kind == "data" and declared[c] > 0]
+            kids = [pos[c] for c in fw.children(comp) if c in pos and fw.indicator(c).kind == "data" and nominal[c] > 0]
             if kids:
                 excluded[kids] &= ~excluded[kids].all(axis=0)
     z = {}
@@ -311,7 +344,7 @@ def _perturbed(model: Model, ind_id: str, m: str, n: str, z: np.ndarray) -> np.n
         means = pd.DataFrame(X).groupby(g).transform("mean").to_numpy()
         X = np.where(np.isnan(X) & ~np.isnan(means) & pd.notna(g)[:, None], means, X)
     X, _ = treat_outliers(X, ind.outliers)
-    spec = ind.normalise if n == "declared" else ALTERNATIVE_SPECS[n]
+    spec = ind.normalise if n == "declared" else alternative_spec(model.settings, n)
     return normalise(X, spec, ind.direction, orientation=orientation_of(model.fw, ind_id))[0]
 
 

@@ -122,7 +122,7 @@ def stack(*rows):
 def test_complement_rescaled_equals_inform_formula():
     x = np.array([3.4, 7.9, 0.0])  # on INFORM's 0–10 scale
     inform = (10 - np.exp(np.log((10 - x) / 10 * 9 + 1).mean())) / 9 * 10
-    comp = Component(id="c", name="c", aggregation="complement", complement=ComplementMean(rescale=(1, 10)))
+    comp = Component(id="c", name="c", aggregation="complement", complement=ComplementMean(rescale=[1, 10]))
     got = aggregate_component(comp, stack(*[[v] for v in x * 10]), np.ones(3)).value
     assert got.item() == pytest.approx(inform * 10, abs=1e-9)
 
@@ -141,7 +141,7 @@ def test_min_max_and_round():
 def test_complement_properties(values, a, width):
     s = stack(*[[v] for v in values])
     w = np.ones(len(values))
-    comp = Component(id="c", name="c", aggregation="complement", complement=ComplementMean(rescale=(a, a + width)))
+    comp = Component(id="c", name="c", aggregation="complement", complement=ComplementMean(rescale=[a, a + width]))
     c = aggregate_component(comp, s, w).value.item()
     arith = aggregate(s, w).value.item()
     assert max(values) + 1e-6 >= c >= arith - 1e-6  # between the arithmetic mean and the worst child
@@ -208,3 +208,17 @@ def test_parse_cache_serves_a_changed_file_fresh(tmp_path):
     assert second.indicator("a").name == "b"
     assert load_framework(root).indicators[0] is second.indicators[0]  # unchanged: served from the cache
     parsecache.clear()
+
+
+def test_views_label_risk_scores(tmp_path):
+    import pandas as pd
+
+    from marc import views
+
+    fw = _risk_framework(tmp_path)
+    table = pd.DataFrame({"unit": ["AAA"], "year": [2005], "readiness": [80.0], "p": [80.0]})
+    metrics = {m.column: m for m in views.metrics(fw, table)}
+    assert metrics["readiness"].kind == "risk" and metrics["readiness"].label == "Risk (risk: higher is worse)"
+    assert metrics["p"].kind == "risk"  # the pillar inherits the index's orientation
+    readiness = load_framework(write_framework(tmp_path / "r", {"p": [{"id": "a"}]}))
+    assert [m.kind for m in views.metrics(readiness, table)] == ["score", "score"]

@@ -154,3 +154,66 @@ def test_real_data_rank_intervals(real_outcome):
                            groups=real_outcome.countries.set_index("unit"), units=list(res.units)).components
         got = got[got["component"] == model.fw.index.id].set_index("unit")["score"].reindex(model.units)
         np.testing.assert_allclose(scores[model.fw.index.id][:, r], got.to_numpy(), atol=1e-9)
+
+
+def test_weight_noise_per_level_and_zscore_clip(fw):
+    panel = _panel(np.random.default_rng(21))
+    settings = ZERO.model_copy(update={"weights": WeightUncertainty(range=0, range_by_level={"pillars": 0.3}),
+                                       "normalisation": ["zscore"], "zscore_clip": 1.5})
+    model = unc.build(fw, panel, 2005, groups=_groups(), settings=settings)
+    assert model.weight_nodes == ["alpha", "beta"]  # indicators keep their weights: no noise declared for them
+    draws = unc.decode(model, unc.draw(model, 200, seed=1))
+    assert (np.abs(draws.weights["alpha"] - 1) <= 0.3 + 1e-12).all() and draws.weights["alpha"].std() > 0.05
+    assert (draws.weights["a"] == 1).all()
+    # the zscore alternative uses the declared clip: a unit beyond 1.5 sd scores exactly 0 or 100
+    a = model.scores[0, model.indicators.index("a")]
+    assert np.nanmax(a) == pytest.approx(100) and np.nanmin(a) == pytest.approx(0)
+    with pytest.raises(ValueError):
+        WeightUncertainty(range_by_level={"pillars": 1.5})
+
+
+def test_risk_orientation_and_complement_in_the_monte_carlo(tmp_path):
+    """The vectorised model equals the engine for a risk index with complement means and rounding."""
+    root = write_framework(tmp_path / "risk", PILLARS, min_coverage=0.5)
+    text = (root / "index.yaml").read_text().replace("  name: Readiness\n", "  name: Risk\n  orientation: risk\n")
+    (root / "index.yaml").write_text(text)
+    for pid in PILLARS:
+        t = (root / f"{pid}.yaml").read_text().replace(
+            "  aggregation: arithmetic\n", "  aggregation: complement\n  complement: {rescale: [1, 10]}\n  round: 1\n", 1)
+        (root / f"{pid}.yaml").write_text(t)
+    risk = load_framework(root)
+    panel, groups = _panel(np.random.default_rng(22)), _groups()
+    model = unc.build(risk, panel, 2005, groups=groups, settings=FULL.model_copy(update={"zscore_clip": 2.0}))
+    design = unc.draw(model, 6, seed=3)
+    scores, draws = unc.evaluate(model, design), unc.decode(model, design)
+    for r in range(6):
+        res = engine.score(replication_framework(model, draws, r), replication_panel(model, draws, r, panel), [2005],
+                           groups=groups)
+        comp = res.components.set_index(["component", "unit"])["score"]
+        for c, got in scores.items():
+            np.testing.assert_allclose(got[:, r], comp.loc[c].reindex(model.units).to_numpy(), rtol=0, atol=1e-9,
+                                       err_msg=f"replication {r}, component {c}")
+
+
+def test_named_weight_sets_are_drawn_and_match_the_engine(fw):
+    panel, groups = _panel(np.random.default_rng(23)), _groups()
+    settings = ZERO.model_copy(update={"weight_sets": {"beta_only": {"alpha": 0}, "heavy_a": {"a": 5, "alpha": 2}}})
+    model = unc.build(fw, panel, 2005, groups=groups, settings=settings)
+    design = unc.draw(model, 60, seed=2)
+    draws, scores = unc.decode(model, design), unc.evaluate(model, design)
+    which = {0: (draws.weights["alpha"] == 1) & (draws.weights["a"] == 1), 1: draws.weights["alpha"] == 0,
+             2: (draws.weights["alpha"] == 2) & (draws.weights["a"] == 5)}
+    assert all(m.sum() > 5 for m in which.values()) and sum(m.sum() for m in which.values()) == 60
+    beta = engine.score(fw, panel, [2005], groups=groups).components
+    beta = beta[beta["component"] == "beta"].set_index("unit")["score"].reindex(model.units).to_numpy()
+    r = int(np.flatnonzero(which[1])[0])
+    np.testing.assert_allclose(scores["readiness"][:, r], beta)  # only beta counts in that set
+    for r in (int(np.flatnonzero(which[2])[0]), int(np.flatnonzero(which[0])[0])):
+        res = engine.score(replication_framework(model, draws, r), replication_panel(model, draws, r, panel), [2005],
+                           groups=groups).components
+        got = res[res["component"] == "readiness"].set_index("unit")["score"].reindex(model.units).to_numpy()
+        np.testing.assert_allclose(scores["readiness"][:, r], got, atol=1e-9)
+    bad = ZERO.model_copy(update={"weight_sets": {"typo": {"alhpa": 1}}})
+    with pytest.raises(MarcError) as err:
+        unc.build(fw, panel, 2005, groups=groups, settings=bad)
+    assert "alhpa" in str(err.value)

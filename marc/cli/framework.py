@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from marc import project
-from marc.cli import app
+from marc.cli import app, err_console
 from marc.framework import IndexFile, PillarFile
 from marc.loader import load_framework
 from marc.orientation import LABELS, orientation_of
@@ -27,10 +27,35 @@ def validate(path: Path = typer.Argument(None, help="Framework folder (default: 
     data = project.read_panel_file(panel) if panel else project.cached_panel()
     fw = load_framework(folder, panel=data, require_custom=True)
     project.validate_hazards(folder)
+    _warn(fw)
     n_expert = sum(i.kind == "expert" for i in fw.indicators)
     checked = "checked against the data panel" if data is not None else "variables not checked: no data panel cached yet"
     console.print(f"OK {folder}: {len(fw.indicators)} indicators ({n_expert} expert-coded) in {len(fw.components)} "
                   f"components; framework {fw.digest}; {checked}.", markup=False)
+
+
+def _warn(fw) -> None:
+    for text in fw.warnings:
+        err_console.print(f"warning: {text}", markup=False)
+
+
+@app.command()
+def migrate(path: Path = typer.Argument(None, help="Framework folder (default: indicators/)."),
+            dry_run: bool = typer.Option(False, "--dry-run", help="List what would change; write nothing.")) -> None:
+    """Upgrade an older framework folder to the current schema version in place (comments kept, backups made)."""
+    from marc.migrate import migrate as run_migration
+
+    folder = path or project.default_framework_dir()
+    result = run_migration(folder, dry_run=dry_run)
+    if not result.changed:
+        console.print(f"{folder} is already at schema version {result.to_version}; nothing to do.", markup=False)
+        return
+    for note in result.notes:
+        console.print(("would change " if dry_run else "changed ") + note, markup=False)
+    if not dry_run:
+        load_framework(folder)  # the upgraded folder must load; a MarcError here says where it does not
+        console.print(f"{folder}: schema version {result.from_version} -> {result.to_version}; "
+                      f"{len(result.backups)} backup(s) in .backups/ beside the files changed.", markup=False)
 
 
 def json_schemas() -> dict[str, dict]:
@@ -108,6 +133,7 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
     latest = outcome.years[-1]
     published = outcome.published_count(latest)
     fw = outcome.framework
+    _warn(fw)
     label = f"{fw.index.name} ({LABELS[orientation_of(fw, fw.index.id)]})"
     console.print(f"Scored {outcome.n_units} units, editions {outcome.years[0]}–{latest}: {label} published for "
                   f"{published} units in {latest}. Framework {outcome.results.framework_digest}. Wrote {out}.", markup=False)
