@@ -182,3 +182,22 @@ def test_cli_pull_repairs_leftovers_of_a_crash(setup, monkeypatch):
                               "--no-progress"], capture_output=True, text=True, env=env)
         assert run.returncode == 0, run.stderr
         assert not list(cache.glob(".staging-*"))
+
+
+def test_kill_before_the_swap_discards_the_journal_and_keeps_the_old_copy(setup, monkeypatch):
+    """Killed after the journal was written but before the swap: the cache still holds (and the lock
+    still describes) the previous copy; recover() drops the journal and changes nothing else."""
+    tmp, serve, mirror, reg, env = setup
+    monkeypatch.setenv("MARC_DATA_DIR", str(tmp / "cache"))
+    old = write_version(mirror, serve, tmp / "b.zip", 1)
+    registry = sources.load_registry(reg)
+    sources.ensure_report(None, mirror=mirror, progress=False, registry=registry)
+    lock_before = (tmp / "cache" / "sources.lock").read_bytes()
+    new = write_version(mirror, serve, tmp / "b.zip", 2)
+    entry = sources.lock_entry({rel: (sha, 1, "x") for rel, sha in new["kl_gamma"].items()}, "mirror")
+    sources.write_pending("kl_gamma", entry)
+    (tmp / "cache" / ".staging-kl_gamma-q").mkdir()
+    sources.recover()
+    assert (tmp / "cache" / "sources.lock").read_bytes() == lock_before
+    assert folder_hashes(tmp / "cache" / "kl_gamma") == old["kl_gamma"]
+    assert not list((tmp / "cache" / ".pending").iterdir()) and not list((tmp / "cache").glob(".staging-*"))
