@@ -351,7 +351,13 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
     problems.extend(not_files)
     bad = {p.file for p in not_files}
     expert = _read_experts(root, [i for i in experts if str(root / "expert" / f"{i.id}.csv") not in bad], problems)
-    custom = read_custom(root, problems) if not any("/custom/" in f for f in bad) else pd.DataFrame()
+    custom = pd.DataFrame()
+    if not any("/custom/" in f for f in bad):
+        try:
+            custom = read_custom(root, problems)
+        except (OverflowError, ValueError, TypeError) as exc:  # a row the reader's checks missed (found by fuzzing)
+            problems.append(Problem(str(root / "custom"), 0, 0, "bad-value",
+                                    f"a custom CSV holds a row that cannot be read ({exc}); check its unit, year and value"))
     problems.extend(_non_finite(expert, custom, root))
     if problems:
         raise MarcError(problems)
