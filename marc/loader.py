@@ -372,7 +372,12 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
     if any("/custom/" in f for f in bad) or (index_file.units is not None and unit_table is None):
         custom = pd.DataFrame(columns=["unit", "year", "variable", "value", "source"])  # cannot be checked: not read
     else:
-        custom = read_custom(root, problems, None if unit_table is None else frozenset(unit_table["unit"]))
+        try:
+            custom = read_custom(root, problems, None if unit_table is None else frozenset(unit_table["unit"]))
+        except (OverflowError, ValueError, TypeError) as exc:  # a row the reader's checks missed (found by fuzzing)
+            custom = pd.DataFrame(columns=["unit", "year", "variable", "value", "source"])
+            problems.append(Problem(str(root / "custom"), 0, 0, "bad-value",
+                                    f"a custom CSV holds a row that cannot be read ({exc}); check its unit, year and value"))
     problems.extend(_non_finite(expert, custom, root))
     if problems:
         raise MarcError(problems)

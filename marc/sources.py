@@ -19,13 +19,7 @@ was retrieved::
 Checksums cannot be pinned in the registry (WDI, the NDC registry and GCF change continuously), so
 the lock records what was fetched and later reads verify against it.
 
-Crash safety: a pull holds an inter-process lock (``<cache>/.pull.lock``) for its whole run; each
-source is assembled in a ``.staging-*`` folder and swapped in by two renames; before the swap its new
-lock entry is written to ``<cache>/.pending/<source_id>.json``, and removed once the lock file is
-written.  :func:`recover`, run at the start of every pull, repairs whatever a ``kill -9`` left at any
-moment: it removes staging folders and temporary files, puts back a folder caught between the two
-renames, and records a source that was swapped in but not yet recorded (when its files match the
-pending entry).
+Crash safety (the pull lock, the journal and the repair after a kill): :mod:`marc.recovery`.
 """
 
 from __future__ import annotations
@@ -347,76 +341,6 @@ def _resolve_ids(registry: Registry, source_ids: list[str] | None) -> list[str]:
     return list(dict.fromkeys(source_ids))
 
 
-def read_pending(source_id: str) -> dict[str, Any] | None:
-    path = _pending_dir() / f"{source_id}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (OSError, ValueError):
-        return None
-
-
-def _pending_dir() -> Path:
-    return cache_root() / ".pending"
-
-
-def write_pending(source_id: str, entry: dict[str, Any]) -> Path:
-    """Journal the lock entry of a source about to be swapped in (atomically)."""
-    path = _pending_dir() / f"{source_id}.json"
-    write_text(path, json.dumps(entry), keep_backup=False)
-    return path
-
-
-def recover(lock: dict[str, Any] | None = None) -> list[str]:
-    """Repair what an interrupted pull left behind; returns what was done (one line per repair).
-
-    Call with the pull lock held.  Safe to run at any time: it only touches MARC's own temporary
-    names (``.staging-*``, ``.old-*``, ``*.tmp``, ``.pending/``).
-    """
-    import shutil
-
-    root = cache_root()
-    done: list[str] = []
-    if not root.is_dir():
-        return done
-    for old in sorted(root.glob(".old-*")):
-        name = old.name[len(".old-"):].rsplit("-", 1)[0]
-        target = root / name
-        if old.is_dir() and not target.exists():
-            os.replace(old, target)  # killed between the two renames of install(): put the old copy back
-            done.append(f"restored {name} from an interrupted swap")
-        else:
-            shutil.rmtree(old, ignore_errors=True)
-            done.append(f"removed {old.name}")
-    for staging in sorted(root.glob(".staging-*")):
-        shutil.rmtree(staging, ignore_errors=True)
-        done.append(f"removed {staging.name}")
-    for folder in {root, lock_path().parent}:
-        for tmp in folder.glob(".*.tmp"):
-            tmp.unlink(missing_ok=True)
-            done.append(f"removed {tmp.name}")
-    pending = sorted(_pending_dir().glob("*.json")) if _pending_dir().is_dir() else []
-    for tmp in _pending_dir().glob(".*.tmp") if _pending_dir().is_dir() else []:
-        tmp.unlink(missing_ok=True)
-    if pending:
-        lock = lock if lock is not None else read_lock()
-        changed = False
-        for path in pending:
-            sid = path.stem
-            try:
-                entry = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                entry = None
-            if isinstance(entry, dict) and source_dir(sid).is_dir() and not verify(sid, entry) \
-                    and lock["sources"].get(sid) != entry:
-                lock["sources"][sid] = entry  # swapped in, but the kill came before the lock was written
-                changed = True
-                done.append(f"recorded {sid} (swapped in before an interruption)")
-            path.unlink(missing_ok=True)
-        if changed:
-            write_lock(lock, keep_backup=False)
-    return done
-
-
 def ensure_report(source_ids: list[str] | None = None, mirror: Path | str | None = None, progress: bool = True,
                   force: bool = False, registry: Registry | None = None) -> list[Outcome]:
     """Make sure the sources are in the cache and say, per source, what was done.
@@ -425,13 +349,15 @@ def ensure_report(source_ids: list[str] | None = None, mirror: Path | str | None
     :func:`default_mirror`) when it has the source; else download from the official URLs; a missing
     ``manual`` source is reported with where to download it and where to put it.  Every problem is
     collected and raised together at the end, after the sources that worked were recorded in the lock.
-    Runs under the pull lock, after :func:`recover`.
+    Runs under the pull lock, after :func:`marc.recovery.recover`.
     """
     registry = registry or load_registry()
     ids = _resolve_ids(registry, source_ids)
     mirror = Path(mirror).expanduser() if mirror else default_mirror()
     if mirror is not None and not mirror.exists():
         raise MarcError.single(mirror, "mirror-not-found", "the mirror folder or bundle zip does not exist; check the path")
+    from marc.recovery import recover
+
     cache_root().mkdir(parents=True, exist_ok=True)
     with locked(cache_root() / "pull", timeout=float(os.environ.get("MARC_LOCK_TIMEOUT", PULL_LOCK_TIMEOUT))):
         recover()
@@ -444,6 +370,7 @@ PULL_LOCK_TIMEOUT = 600.0
 
 def _ensure_locked(registry: Registry, ids: list[str], mirror: Path | None, progress: bool, force: bool) -> list[Outcome]:
     from marc import bundle, download
+    from marc.recovery import pending_dir, read_pending, write_pending
 
     lock = read_lock()
     outcomes: list[Outcome] = []
@@ -485,7 +412,7 @@ def _ensure_locked(registry: Registry, ids: list[str], mirror: Path | None, prog
                 continue
             lock["sources"][sid] = entry
             write_lock(lock, keep_backup=first_write)
-            (_pending_dir() / f"{sid}.json").unlink(missing_ok=True)
+            (pending_dir() / f"{sid}.json").unlink(missing_ok=True)
             first_write = False
             outcomes.append(Outcome(sid, action, folder, len(entry["files"]),
                                     sum(f["size"] for f in entry["files"].values()), entry["origin"]))

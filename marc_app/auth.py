@@ -15,7 +15,7 @@ from marc.errors import MarcError
 MESSAGES = {
     "off": "Read-only: editing is not enabled on this server (set `editing` in the `[marc]` configuration).",
     "signin": "Read-only: sign in with an account listed as an editor to change the framework or add evidence.",
-    "viewer": "Read-only: your account ({user}) is not listed as an editor or reviewer.",
+    "viewer": "Read-only here: your account ({user}) is not listed as an editor (reviewers may add evidence only).",
 }
 
 

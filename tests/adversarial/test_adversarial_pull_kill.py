@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from marc import sources
+from marc import recovery, sources
 
 ROUNDS = 24
 SIDS = ("kl_alpha", "kl_beta", "kl_gamma")
@@ -129,10 +129,10 @@ def test_kill_between_swap_and_lock_is_recorded_by_recover(setup, monkeypatch):
     from marc import bundle
 
     files, origin = bundle.stage_from_mirror(registry.sources["kl_alpha"], mirror, None,
-                                             before_install=sources.write_pending)
+                                             before_install=recovery.write_pending)
     # (killed here: the lock still describes version 1)
     assert sources.verify("kl_alpha", sources.read_lock()["sources"]["kl_alpha"]) != []
-    done = sources.recover()
+    done = recovery.recover()
     assert any("recorded kl_alpha" in d for d in done)
     assert sources.verify("kl_alpha", sources.read_lock()["sources"]["kl_alpha"]) == []
     assert folder_hashes(tmp / "cache" / "kl_alpha") == new["kl_alpha"]
@@ -147,7 +147,7 @@ def test_kill_between_the_two_renames_puts_the_old_folder_back(setup, monkeypatc
     cache = tmp / "cache"
     os.replace(cache / "kl_beta", cache / f".old-kl_beta-{time.time_ns()}")  # killed after the first rename
     (cache / ".staging-kl_beta-xyz").mkdir()
-    done = sources.recover()
+    done = recovery.recover()
     assert any("restored kl_beta" in d for d in done)
     assert folder_hashes(cache / "kl_beta") == old["kl_beta"]
     assert not list(cache.glob(".staging-*")) and not list(cache.glob(".old-*"))
@@ -166,7 +166,7 @@ def test_cli_pull_repairs_leftovers_of_a_crash(setup, monkeypatch):
     (cache / ".sources.lock.x1y2.tmp").write_text("{\"version\": 1, \"sour")
     (cache / ".pending").mkdir(exist_ok=True)
     (cache / ".pending" / "kl_gamma.json").write_text("{not json")
-    done = sources.recover()
+    done = recovery.recover()
     assert {"removed .staging-kl_alpha-abc", "removed .sources.lock.x1y2.tmp"} <= set(done)
     assert not list((cache / ".pending").iterdir())
     lock = sources.read_lock()
@@ -182,3 +182,22 @@ def test_cli_pull_repairs_leftovers_of_a_crash(setup, monkeypatch):
                               "--no-progress"], capture_output=True, text=True, env=env)
         assert run.returncode == 0, run.stderr
         assert not list(cache.glob(".staging-*"))
+
+
+def test_kill_before_the_swap_discards_the_journal_and_keeps_the_old_copy(setup, monkeypatch):
+    """Killed after the journal was written but before the swap: the cache still holds (and the lock
+    still describes) the previous copy; recover() drops the journal and changes nothing else."""
+    tmp, serve, mirror, reg, env = setup
+    monkeypatch.setenv("MARC_DATA_DIR", str(tmp / "cache"))
+    old = write_version(mirror, serve, tmp / "b.zip", 1)
+    registry = sources.load_registry(reg)
+    sources.ensure_report(None, mirror=mirror, progress=False, registry=registry)
+    lock_before = (tmp / "cache" / "sources.lock").read_bytes()
+    new = write_version(mirror, serve, tmp / "b.zip", 2)
+    entry = sources.lock_entry({rel: (sha, 1, "x") for rel, sha in new["kl_gamma"].items()}, "mirror")
+    recovery.write_pending("kl_gamma", entry)
+    (tmp / "cache" / ".staging-kl_gamma-q").mkdir()
+    recovery.recover()
+    assert (tmp / "cache" / "sources.lock").read_bytes() == lock_before
+    assert folder_hashes(tmp / "cache" / "kl_gamma") == old["kl_gamma"]
+    assert not list((tmp / "cache" / ".pending").iterdir()) and not list((tmp / "cache").glob(".staging-*"))
