@@ -52,7 +52,7 @@ def admin1_facts(outcome, unit: str) -> dict[str, Any] | None:
         "n_zero": int(rows["exposure_all_zero"].sum()),
         "regions": [{"unit": r.unit, "exposure": _r(r.exposure)} for r in rows.itertuples()],
         "top": [{"name": r.name, "exposure": _r(r.exposure),
-                 "population": None if _r(r.population, 0) is None else int(round(r.population, -3))}
+                 "population_m": None if _r(r.population, 0) is None else round(float(r.population) / 1e6, 2)}
                 for r in top.itertuples()],
         "disabled": list(exp.disabled),
     }
@@ -91,7 +91,7 @@ def blocks(f: dict, m: dict, lang: str = "en", chart: bool = True) -> list:
     if chart:
         out.append(Block("image", image=map_png(f, lang)))
     top = "; ".join(m["admin1_top_item"].format(name=t["name"], exposure=num(t["exposure"], lang),
-                                                population=num(t["population"], lang)) for t in a["top"])
+                                                population=num(t["population_m"], lang)) for t in a["top"])
     out.append(Block("note", " ".join([m["admin1_top"].format(top=top), m["admin1_intro"].format(n=num(a["n_units"], lang)),
                                         m["admin1_vintage"].format(vintage=a["vintage"]),
                                         m["admin1_note"].format(zero=num(a["n_zero"], lang), n=num(a["n_units"], lang))])))

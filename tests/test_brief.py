@@ -244,7 +244,8 @@ def test_docx_is_editable_and_every_number_traces(facts_by_unit, unit, lang):
     text, headings, images = _docx_text(brief.render(f, "docx", lang))
     m = brief.messages(lang)
     assert m["h_headline"] in headings and m["h_sources"] in headings and len(headings) >= 12
-    assert images == 1  # the pillar chart
+    assert images == 1 + (f["admin1"] is not None)  # the pillar chart, and the admin-1 map when there is one
+    assert f["admin1"] is not None and m["h_admin1"] in headings
     assert m["licence_flag"] in text  # GCF, ND-GAIN, UN terms are flagged
     _check_traced(text, f, lang)
 
