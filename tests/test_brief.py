@@ -408,3 +408,18 @@ def test_a_bad_bilingual_name_is_a_located_error(tmp_path):
     from marc.framework import name_in
 
     assert name_in(load_framework(fw).components["p"].name, "fr") == "Q"
+
+
+def test_every_default_unit_and_name_has_french():
+    """Units and names of the default framework are translated (a new indicator cannot leak English into a French brief)."""
+    from marc.framework import name_in
+    from marc.loader import load_framework
+
+    from pathlib import Path
+
+    fw = load_framework(Path(__file__).resolve().parents[1] / "indicators")
+    same = {"", "%", "0/1"}  # the same in both languages (expert slots declare a scale, not a unit)
+    missing = sorted({i.unit for i in fw.indicators if i.unit not in same and i18n.tr(i.unit, "fr", "unit") == i.unit})
+    assert not missing, missing
+    untranslated = sorted(i.id for i in fw.indicators if name_in(i.name, "fr") == name_in(i.name, "en"))
+    assert not untranslated, untranslated
