@@ -282,7 +282,7 @@ def parse_custom(data: bytes, name: str, origin: str, problems: list[Problem], *
         if not known[unit]:
             problems.append(Problem(origin, line, 1, "unknown-unit", f"{cells['unit'][k]!r} is not an ISO3 country code"
                                     if allowed is None else f"{cells['unit'][k]!r} is not in the framework's unit list"))
-        if not year.isdigit():
+        if not (year.isascii() and year.isdigit()):  # "²" and "١٢" are digits to str.isdigit, not years
             problems.append(Problem(origin, line, 2, "bad-year", f"year {cells['year'][k]!r} is not a whole number"))
         if text and np.isnan(values[k]):
             problems.append(Problem(origin, line, 3, "non-numeric", f"value {cells['value'][k]!r} is not a number"))

@@ -178,9 +178,10 @@ def test_fuzz_profiles_are_registered():
     assert isinstance(pd.read_csv(io.StringIO("a\n1\n")), pd.DataFrame)
 
 
-@pytest.mark.xfail(reason="LEAD: marc.evidence.parse_custom lets a ValueError through (year column check vs astype(int) "
-                          "when a row has more fields than the header); found by `make fuzz`", strict=False)
 def test_parse_custom_fuzz_find_is_a_located_problem():
     problems: list = []
     frame = evidence.parse_custom(b"unit,year,value\n,,,\n\x00", "fuzzed", "fuzz.csv", problems)
     assert frame is None and problems
+    problems = []
+    assert evidence.parse_custom("unit,year,value\nKEN,²⁰²⁰,1\n".encode(), "fuzzed", "fuzz.csv", problems) is None
+    assert [(p.line, p.code) for p in problems] == [(2, "bad-year")]
