@@ -206,6 +206,23 @@ def combine_expert(rows: pd.DataFrame, indicators: list[Indicator]) -> pd.DataFr
     return pd.DataFrame(out, columns=cols)
 
 
+def with_status(indicators: pd.DataFrame, expert: pd.DataFrame) -> pd.DataFrame:
+    """*indicators* (the engine's tidy table) with ``status`` (``baseline``: unreviewed desk coding, or
+    ``approved``) and ``disputed`` (disputed rows kept out of the score) for every expert value used."""
+    out = indicators.copy()
+    if expert.empty:
+        out["status"], out["disputed"] = pd.Series(None, index=out.index, dtype=object), 0
+        return out
+    key = expert.set_index(["indicator", "unit", "year"])
+    idx = pd.MultiIndex.from_arrays([out["indicator"], out["unit"], out["data_year"].fillna(-1).astype(int)])
+    used = out["score"].notna().to_numpy()
+    status = key["status"].reindex(idx)
+    out["status"] = pd.Series(np.where(used & status.notna().to_numpy(), status.to_numpy(dtype=object), None),
+                              index=out.index, dtype=object)
+    out["disputed"] = np.where(used, key["disputed"].reindex(idx).fillna(0).to_numpy(), 0).astype(int)
+    return out
+
+
 def read_expert(root: Path, indicators: list[Indicator], problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The combined expert values and every coder's row (see :func:`combine_expert`)."""
     rows = read_expert_rows(root, indicators, problems)

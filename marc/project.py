@@ -213,6 +213,9 @@ def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, pa
     elif countries is not None:  # score the countries we know (aggregates never reach here)
         units = sorted(set(countries["unit"]) & set(panel["unit"]))
     results = score(fw, panel, None, groups=groups, units=units)
+    from marc.evidence import with_status
+
+    results.indicators = with_status(results.indicators, fw.expert)  # "unreviewed desk coding" travels with each value
     from marc import editions
 
     if years == "latest":

@@ -250,6 +250,10 @@ def indicator_table(outcome: Outcome, unit: str, year: int, registry=None) -> pd
     flags = np.where(t["carried_forward"].astype(bool), "carried forward", flags)
     t["flags"] = np.where(t["capped"].astype(bool), np.char.add(flags.astype(str), " capped"), flags)
     t["flags"] = t["flags"].str.strip()
+    if "status" in t.columns:  # expert values: baseline desk coding is unreviewed; disputed rows are left out
+        note = t["status"].map({"baseline": "unreviewed desk coding", "approved": "approved evidence"}).fillna("")
+        note = note.where(t.get("disputed", 0).fillna(0).astype(int) == 0, note + "; disputed value(s) excluded")
+        t["flags"] = (t["flags"] + " " + note).str.strip()
     if registry is not None:
         def link(src: object) -> str | None:
             try:

@@ -158,3 +158,15 @@ def test_disagreeing_coders_widen_the_rank_interval(root, tmp_path):
     approve(root, "KEN", "C", by="R2")
     several, _ = interval_width(root)
     assert several > one
+
+
+def test_status_travels_with_each_expert_value(root):
+    from marc.evidence import with_status
+
+    code(root, "KEN", "A", 2)
+    approve(root, "KEN", "A")
+    fw = load_framework(root)
+    r = score(fw, panel(), [2020])
+    t = with_status(r.indicators, fw.expert).set_index(["indicator", "unit"])
+    assert t.loc[("strategy", "KEN"), "status"] == "approved" and pd.isna(t.loc[("strategy", "NOR"), "status"])
+    assert pd.isna(t.loc[("a", "KEN"), "status"]) and t.loc[("strategy", "KEN"), "disputed"] == 0
