@@ -234,7 +234,10 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
         in_window = ~np.isnan(dy) & (editions[None, :] - dy <= lag)
         ref = np.where(in_window, dy, -np.inf).max(axis=0)
         policy = fw.missing_policy(ind)
-        keep_years = policy.max_years if policy.policy == "carry_forward" else 0
+        # carry_forward, and drop with an explicit max_years (an institutional fact stays valid for a while;
+        # an empty cell still leaves the mean): older values within max_years of the data year are used
+        keep_years = (policy.max_years if policy.policy == "carry_forward"
+                      or (policy.policy == "drop" and "max_years" in policy.model_fields_set) else 0)
         use = in_window & (dy >= ref[None, :] - keep_years)
         carried = use & (dy < ref[None, :])
         x = np.where(use, sel, np.nan)

@@ -202,7 +202,8 @@ class Outliers(Strict):
 
 class Missing(Strict):
     policy: Literal["none", "carry_forward", "group_mean", "drop"] = "carry_forward"
-    max_years: int = Field(3, ge=0, le=30, description="carry_forward: oldest value used, in years before the edition's data year.")
+    max_years: int = Field(3, ge=0, le=30, description="carry_forward (and drop, when given): oldest value used, in years "
+                                                      "before the edition's data year; flagged carried forward.")
     group: Literal["region", "income_group"] = Field("region", description="group_mean: the grouping.")
 
 
