@@ -68,19 +68,26 @@ def choropleth_spec(url: str, metric: Metric, *, intervals: bool = False, width:
     fields = ["unit", "name", "value", "rank", "n_ranked", "data_year", "cls"] + (["rank_interval"] if intervals else [])
     colour = {"field": "cls", "type": "nominal", "scale": scale, "title": metric.label,
               "legend": {"orient": "right", "direction": "vertical", "symbolType": "square"}}
-    values = {"data": _geo(url),
-              "transform": [{"lookup": "properties.unit", "from": {"data": {"name": VALUES}, "key": "unit", "fields": fields}},
-                            {"filter": f"datum.cls != null && datum.cls != '{NO_DATA}'"}],
-              "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.3},
-              "encoding": {"color": colour, "tooltip": tooltip,
-                           "stroke": {"condition": {"test": f"datum.cls == '{FILTERED}'", "value": "#8c8c8c"}, "value": "white"},
-                           "strokeDash": {"condition": {"test": f"datum.cls == '{FILTERED}'", "value": [2, 2]}, "value": [1, 0]}},
-              "params": _pick("pick")}
+    values = _class_layer(url, "cls", fields, colour, tooltip)
     dots = {"data": {"name": DOTS}, "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1},
             "encoding": {"longitude": {"field": "lon", "type": "quantitative"}, "latitude": {"field": "lat", "type": "quantitative"},
                          "color": {**colour, "legend": None}, "tooltip": tooltip},
             "params": _pick("pick_small")}
     return _top([_base(url), values, dots], width, height)
+
+
+def _class_layer(url: str, field: str, fields: list[str], colour: dict, tooltip: list[dict]) -> dict[str, Any]:
+    """The coloured countries: the geometry joined to the values by unit (Vega lookup), units without a
+    class left to the grey base, and "not in filter" drawn with a dashed grey outline."""
+    filtered = f"datum.{field} == '{FILTERED}'"
+    return {"data": _geo(url),
+            "transform": [{"lookup": "properties.unit", "from": {"data": {"name": VALUES}, "key": "unit", "fields": fields}},
+                          {"filter": f"datum.{field} != null && datum.{field} != '{NO_DATA}'"}],
+            "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.3},
+            "encoding": {"color": colour, "tooltip": tooltip,
+                         "stroke": {"condition": {"test": filtered, "value": "#8c8c8c"}, "value": "white"},
+                         "strokeDash": {"condition": {"test": filtered, "value": [2, 2]}, "value": [1, 0]}},
+            "params": _pick("pick")}
 
 
 def choropleth_data(frame: pd.DataFrame, points: list[dict]) -> dict[str, list[dict]]:
@@ -103,14 +110,7 @@ def bivariate_spec(url: str, *, width: int = 900, height: int = 480) -> dict[str
                {"field": "gap", "type": "quantitative", "format": ".1f", "title": "Readiness gap"}]
     fields = ["unit", "name", "bivariate", "words", "exposure", "gap"]
     colour = {"field": "bivariate", "type": "nominal", "scale": scale, "legend": None}
-    layer = {"data": _geo(url),
-             "transform": [{"lookup": "properties.unit", "from": {"data": {"name": VALUES}, "key": "unit", "fields": fields}},
-                           {"filter": f"datum.bivariate != null && datum.bivariate != '{NO_DATA}'"}],
-             "mark": {"type": "geoshape", "stroke": "white", "strokeWidth": 0.3},
-             "encoding": {"color": colour, "tooltip": tooltip,
-                          "stroke": {"condition": {"test": f"datum.bivariate == '{FILTERED}'", "value": "#8c8c8c"}, "value": "white"},
-                          "strokeDash": {"condition": {"test": f"datum.bivariate == '{FILTERED}'", "value": [2, 2]}, "value": [1, 0]}},
-             "params": _pick("pick")}
+    layer = _class_layer(url, "bivariate", fields, colour, tooltip)
     dots = {"data": {"name": DOTS}, "transform": [{"filter": f"datum.bivariate != '{NO_DATA}'"}],
             "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1},
             "encoding": {"longitude": {"field": "lon", "type": "quantitative"}, "latitude": {"field": "lat", "type": "quantitative"},
