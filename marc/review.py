@@ -70,7 +70,8 @@ def submit(root: Path, ind: Indicator, row: dict) -> Path:
         if (mine & old["status"].isin(["baseline", "approved", "disputed"])).any():
             raise MarcError.single(f"{path} (new row)", "already-coded",
                                    f"{fields['coder']!r} already has a reviewed or baseline value for {fields['unit']} "
-                                   f"{fields['year']}; ask a reviewer to reject or dispute it, then submit again")
+                                   f"{fields['year']}; ask a reviewer to reject it (a disputed value is resolved by "
+                                   "approving or rejecting it), then submit again")
         pending = mine & (old["status"] == "submitted")
         for k in old.index[pending]:
             old.loc[k, ["status", "reviewer", "review_date", "review_note"]] = [
