@@ -113,6 +113,11 @@ def test_review_errors_are_located(root):
         review.submit(root, ind, {"unit": "NOR", "year": 2020, "value": 1, "evidence_url": "https://x.org/a",
                                   "coder": "=HYPERLINK(\"x\")", "date": "2026-11-29", "confidence": "high"})
     assert e.value.problems[0].code == "formula-text"
+    approve(root, "KEN", "A", by="B")
+    with pytest.raises(MarcError) as e:
+        code(root, "KEN", "A", 2)  # a reviewed value is revised through review, never overwritten
+    assert e.value.problems[0].code == "already-coded"
+    assert list(load_framework(root).expert_rows["status"]) == ["approved"]
 
 
 def test_krippendorff_alpha_in_the_audit(root):
