@@ -81,7 +81,10 @@ def test_country_page(fw_copy, expected):
     row = out.table(latest).set_index("unit").loc["NOR"]
     assert at.title[0].value == "Norway"
     assert at.metric[0].value == f"{row['readiness']:.1f}"
-    assert any(f"rank {int(row['rank'])} of" in c.value for c in at.caption)
+    from marc.ranking import rank_text
+
+    assert any(rank_text(row["rank"], int(row["n_ranked"]), row["n_tied"]) in c.value for c in at.caption)
+    assert any("Security-sector evidence:" in m.value for m in at.markdown)  # issue 10: the header says it
     ind = at.dataframe[-2].value if len(at.dataframe) >= 2 else None
     assert ind is not None
 
