@@ -249,5 +249,10 @@ if up is not None:
             state.show_error(MarcError(problems or [Problem(up.name, 0, 0, "empty", "no rows")]))
         else:
             write_bytes(folder / "custom" / f"{cname}.csv", data)
-            st.success(T["custom_saved"].format(name=cname, n=len(frame), units=frame["unit"].nunique(),
-                                                y0=frame["year"].min(), y1=frame["year"].max()))
+            # kept in the session: the new file changes the framework's fingerprint, and the rescoring rerun
+            # that follows must not wipe the confirmation
+            st.session_state["custom_flash"] = (up.file_id, T["custom_saved"].format(
+                name=cname, n=len(frame), units=frame["unit"].nunique(), y0=frame["year"].min(), y1=frame["year"].max()))
+    flash = st.session_state.get("custom_flash")
+    if flash and flash[0] == up.file_id:  # shown while that file stays in the uploader
+        st.success(flash[1])
