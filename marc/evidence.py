@@ -45,7 +45,6 @@ FREE_TEXT = ("coder", "note", "reviewer", "review_note")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXTRA_UNITS = {"XKX"}  # Kosovo: user-assigned code used by the World Bank and others
 MAX_CUSTOM_BYTES = 5 * 1024 * 1024
-MAX_EXPERT_BYTES = 20 * 1024 * 1024
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$")
 
 
@@ -58,9 +57,6 @@ def valid_unit(code: str) -> bool:
 def _read_csv(path: Path, columns: list[str], problems: list[Problem]) -> pd.DataFrame | None:
     if path.is_dir():
         problems.append(Problem(str(path), 0, 0, "not-a-file", "a folder stands where a CSV file is expected"))
-        return None
-    if path.stat().st_size > MAX_EXPERT_BYTES:
-        problems.append(Problem(str(path), 0, 0, "too-large", f"{path.stat().st_size:,} bytes; the limit is {MAX_EXPERT_BYTES:,}"))
         return None
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
