@@ -173,23 +173,36 @@ def matrix(frame: pd.DataFrame, highlight: list[str] | None = None, *, x_line: f
     return alt.layer(vline, hline, qtext, pts, named, chosen).properties(height=560, usermeta=SVG)
 
 
+#: a trend point is drawn hollow when more than this share of its component's weight is imputed
+IMPUTED_HOLLOW = 0.5
+
+
 def trend_lines(long: pd.DataFrame) -> alt.Chart:
-    """Lines of ``score`` by ``year`` per ``component`` (from ``views.trend``); an edition where the
+    """Lines of ``score`` by ``year`` per ``component`` (from ``views.trend``); a point whose component is
+    mostly imputed (``imputed_share`` above IMPUTED_HOLLOW, e.g. a pillar held back from a later single
+    release) is hollow, with its imputed share in the tooltip; an edition where the
     unit's composition changed (a pillar or indicator appeared or disappeared) gets a dashed rule and a
     "composition changed" label, with what changed in its tooltip."""
     x = alt.X("year:O", title="Edition")
-    lines = alt.Chart(long).mark_line(point=True).encode(
-        x=x, y=alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="Score"),
-        color=alt.Color("component:N", title=None), tooltip=["component:N", "year:O", alt.Tooltip("score:Q", format=".1f")])
+    y = alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="Score")
+    tooltip = ["component:N", "year:O", alt.Tooltip("score:Q", format=".1f")]
+    if "imputed_share" in long.columns:
+        long = long.assign(mostly_imputed=long["imputed_share"].fillna(0) > IMPUTED_HOLLOW)
+        tooltip.append(alt.Tooltip("imputed_share:Q", title="Imputed share", format=".0%"))
+    lines = alt.Chart(long).mark_line().encode(x=x, y=y, color=alt.Color("component:N", title=None))
+    points = alt.Chart(long).mark_point(size=40).encode(  # hollow: more than half of the weight imputed
+        x=x, y=y, color=alt.Color("component:N", title=None), fill=alt.Color("component:N", legend=None),
+        fillOpacity=alt.condition("datum.mostly_imputed", alt.value(0), alt.value(1))
+        if "mostly_imputed" in long.columns else alt.value(1), tooltip=tooltip)
     if "composition_changed" not in long.columns or not long["composition_changed"].any():
-        return lines.properties(height=300, usermeta=SVG)
+        return alt.layer(lines, points).properties(height=300, usermeta=SVG)
     marks = long[long["composition_changed"]].drop_duplicates("year")[["year", "composition_change"]].assign(
         label="composition changed", y=100.0)
     rule = alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#555").encode(
         x=x, tooltip=[alt.Tooltip("year:O", title="Edition"), alt.Tooltip("composition_change:N", title="Composition changed")])
     text = alt.Chart(marks).mark_text(align="left", dx=3, dy=6, fontSize=10, color="#555").encode(
         x=x, y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 100])), text="label:N")
-    return alt.layer(lines, rule, text).properties(height=300, usermeta=SVG)
+    return alt.layer(lines, points, rule, text).properties(height=300, usermeta=SVG)
 
 
 def hazard_bars(values: dict[str, float], labels: dict[str, str]) -> alt.Chart:

@@ -1,9 +1,11 @@
 """Which editions are offered, and where a unit's composition changes between editions.
 
 **Offered editions.**  An edition is offered (CLI default, app slider, exports) when every pillar and
-governance is published for more than :data:`MOST` of the scored units; the offered range runs from the
-first such year to the last such year.  Earlier editions are still computed (``marc score --year``), but
-a readiness made of fewer pillars is not the same index and is not offered as a trend.
+governance is published *on mostly observed data* (imputed share at most :data:`OBSERVED`) for more than
+:data:`MOST` of the scored units; the offered range runs from the first such year to the last such year.
+Earlier editions are still computed (``marc score --year``) for trends: a pillar held back there from a
+later single release (``gap_fill: before_first``) keeps the index's composition steady but is not
+evidence about that year, so it does not make the edition offered.
 
 **Composition changes.**  A unit's composition in an edition is the set of components (pillars,
 governance) it has a published score for and the set of indicators with a score.  When the set differs
@@ -21,15 +23,19 @@ from marc.errors import MarcError
 
 #: share of scored units that must have each pillar published for an edition to be offered
 MOST = 0.5
+#: a pillar counts towards an offered edition only when at most this share of its weight is imputed
+OBSERVED = 0.5
 
 
 def pillar_coverage(results: Results, roles: dict[str, str]) -> pd.DataFrame:
-    """``year × component``: the share of scored units with a published score, pillars and governance."""
+    """``year × component``: the share of scored units with a published score resting on mostly observed
+    data (imputed share at most OBSERVED), pillars and governance."""
     comp = results.components
     keep = [c for c, r in roles.items() if r in ("pillar", "governance")]
     sub = comp[comp["component"].isin(keep)]
     n_units = comp["unit"].nunique()
-    share = sub[sub["published"]].groupby(["year", "component"]).size().unstack("component").reindex(
+    observed = sub["published"] & (sub["imputed_share"].fillna(0) <= OBSERVED)
+    share = sub[observed].groupby(["year", "component"]).size().unstack("component").reindex(
         index=sorted(comp["year"].unique()), columns=keep).fillna(0) / max(n_units, 1)
     return share
 

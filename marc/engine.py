@@ -43,8 +43,8 @@ class Results:
 
     def wide(self, year: int | None = None) -> pd.DataFrame:
         """One row per unit (and year): the index, every component, coverage, imputed share, the index's intended and
-        security-sector coverage (and each component's, as ``<component>_coverage_intended`` and
-        ``<component>_security_coverage``), indicator scores."""
+        security-sector coverage (and each component's, as ``<component>_coverage_intended``,
+        ``<component>_security_coverage`` and ``<component>_imputed_share``), indicator scores."""
         comp = self.components if year is None else self.components[self.components["year"] == year]
         ind = self.indicators if year is None else self.indicators[self.indicators["year"] == year]
         scores = comp.pivot(index=["unit", "year"], columns="component", values="score")
@@ -53,7 +53,7 @@ class Results:
             scores[col] = idx[col]
         parts = comp[comp["component"] != self.index_id]
         per = [parts.pivot(index=["unit", "year"], columns="component", values=col).add_suffix(f"_{col}")
-               for col in ("coverage_intended", "security_coverage")]
+               for col in ("coverage_intended", "security_coverage", "imputed_share")]
         ind_scores = ind.pivot(index=["unit", "year"], columns="indicator", values="score").add_prefix("ind:")
         out = scores.join(per).join(ind_scores).reset_index()
         out.columns.name = None

@@ -303,11 +303,21 @@ def data_gaps(outcome: Outcome, unit: str, year: int) -> pd.DataFrame:
 
 
 def trend(table: pd.DataFrame, unit: str, columns: list[str]) -> pd.DataFrame:
-    """Long ``year, component, score, composition_changed, composition_change`` for the unit across
-    editions (the last two say where what is measured changed: :mod:`marc.editions`)."""
+    """Long ``year, component, score, imputed_share, composition_changed, composition_change`` for the unit
+    across editions.  ``imputed_share`` is the share of the component's weight that is imputed (carried
+    forward, held back from a later release, group mean); the last two say where what is measured
+    changed (:mod:`marc.editions`)."""
     t = table[table["unit"] == unit]
     long = t[["year", *[c for c in columns if c in table.columns]]].melt(
         id_vars="year", var_name="component", value_name="score").dropna(subset=["score"])
+    by_year = t.set_index("year")
+    imputed = pd.Series(np.nan, index=long.index)
+    for comp in long["component"].unique():  # the index's own share is ``imputed_share`` (columns[0] is the index)
+        col = "imputed_share" if comp == columns[0] else f"{comp}_imputed_share"
+        if col in by_year.columns:
+            sel = long["component"] == comp
+            imputed[sel] = long.loc[sel, "year"].map(by_year[col]).to_numpy()
+    long["imputed_share"] = imputed
     flags = t.set_index("year")
     changed = flags["composition_changed"] if "composition_changed" in flags else pd.Series(False, index=flags.index)
     text = flags["composition_change"] if "composition_change" in flags else pd.Series("", index=flags.index)

@@ -68,3 +68,33 @@ def test_a_framework_with_an_empty_pillar_still_scores(tmp_path):
     out = project.compute(root, years="latest", panel=make_panel(values),
                           countries=pd.DataFrame({"unit": ["AAA", "BBB"], "name": ["A", "B"]}), progress=False)
     assert out.years == [2021]
+
+
+def test_a_pillar_held_back_from_a_later_release_is_computed_for_trends_but_not_offered(tmp_path):
+    """gap_fill before_first keeps a pillar in earlier editions (no composition change), flagged imputed;
+    an edition whose pillar is mostly imputed is not offered, and its trend point is drawn hollow."""
+    root = write_framework(tmp_path / "fw", {"mitigation": [{"id": "m1"}],
+                                             "adaptation": [{"id": "a1", "extra": ["gap_fill: {before_first: true}"]}]},
+                           first=2018, last=2021, max_lag=0, policy="none")
+    text = (root / "adaptation.yaml").read_text().replace("min_coverage: 0.0\n", "min_coverage: 0.0\n  max_imputed_share: 1.0\n", 1)
+    (root / "adaptation.yaml").write_text(text)
+    units = ["AAA", "BBB"]
+    values = {"m1": {(u, y): 50.0 + y - 2018 for u in units for y in range(2018, 2022)},
+              "a1": {(u, y): 70.0 for u in units for y in (2020, 2021)}}
+    out = project.compute(root, years=None, panel=make_panel(values), countries=pd.DataFrame({"unit": units, "name": units}),
+                          progress=False, hazards=False)
+    comp = out.results.components.set_index(["unit", "year", "component"])
+    assert comp.loc[("AAA", 2018, "adaptation"), "score"] == pytest.approx(70.0)
+    assert comp.loc[("AAA", 2018, "adaptation"), "imputed_share"] == pytest.approx(1.0)
+    assert comp.loc[("AAA", 2020, "adaptation"), "imputed_share"] == pytest.approx(0.0)
+    assert not out.extra["composition"]["composition_changed"].any()
+    assert editions.offered_editions(out.results, out.framework.roles) == [2020, 2021]
+    long = views.trend(out.table(), "AAA", ["readiness", "adaptation"])
+    ad = long[long["component"] == "adaptation"].set_index("year")["imputed_share"]
+    assert ad.loc[2019] == pytest.approx(1.0) and ad.loc[2021] == pytest.approx(0.0)
+    spec = charts.trend_lines(long).to_dict()
+    point = next(layer for layer in spec["layer"] if (layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]) == "point")
+    assert point["encoding"]["fillOpacity"]["condition"]["test"] == "datum.mostly_imputed"
+    data = spec["datasets"][point["data"]["name"]] if "data" in point else next(iter(spec["datasets"].values()))
+    hollow = {(d["component"], d["year"]) for d in data if d["mostly_imputed"]}
+    assert hollow == {("adaptation", 2018), ("adaptation", 2019)}

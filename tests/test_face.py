@@ -74,6 +74,27 @@ def test_every_large_move_is_explained(report):
     assert (big["cause"].str.len() > 0).all()
 
 
+def test_largest_yearly_moves_stay_within_ten_points(report):
+    """Issue 11: over every computed edition from 2015 to the latest, the 95th percentile of each
+    country's largest year-on-year readiness move is at most 10 points."""
+    assert report.first == 2015 and len(report.largest) >= 180
+    assert report.p95 <= 10.0, report.largest.nlargest(12, "abs_change")[["unit", "year", "abs_change", "cause"]]
+
+
+def test_single_release_items_are_held_back_flagged_and_do_not_extend_the_offered_editions(every_edition, report):
+    """INFORM (one release, dated 2024) is held back to earlier editions for trends, flagged gap-filled and
+    imputed, while the offered editions still start where the response pillar is observed."""
+    ind = every_edition.results.indicators.set_index(["unit", "year", "indicator"])
+    early, late = ind.loc[("KEN", 2018, "health_access")], ind.loc[("KEN", 2024, "health_access")]
+    assert bool(early["gap_filled"]) and bool(early["imputed"]) and not bool(late["gap_filled"])
+    assert early["score"] == pytest.approx(late["score"])
+    comp = every_edition.results.components.set_index(["unit", "year", "component"])
+    assert comp.loc[("KEN", 2018, "response"), "imputed_share"] > 0.5
+    from marc.editions import offered_editions
+
+    assert offered_editions(every_edition.results, every_edition.framework.roles)[0] == 2024
+
+
 def test_correlations_with_the_references_have_the_expected_sign(report):
     c = report.correlations.set_index("reference")
     assert c.loc["ND-GAIN readiness", "spearman"] > 0.5
