@@ -21,6 +21,7 @@ from marc import export, i18n, views
 from marc.errors import MarcError
 from marc.framework import name_in
 from marc.project import Outcome
+from marc.ranking import competition_rank
 
 LANGS = i18n.LANGS
 UNCERTAINTY_COMMAND = "marc uncertainty --out ranks.csv"
@@ -45,17 +46,6 @@ def num(value: Any, lang: str = "en") -> str:
     text = repr(float(value))
     digits = 0 if "e" in text else len(text.split(".")[1]) if "." in text else 0
     return i18n.fmt_number(float(value), lang, digits)
-
-
-def competition_rank(scores: pd.Series) -> pd.DataFrame:
-    """THE ranking rule of MARC's briefs and exports: competition ranking ("1224"), highest score first.
-
-    Tied units share the best rank of their group; ``n_tied`` counts the units sharing it (1 = no
-    tie). NaN scores have no rank. The rule itself is :func:`marc.ranking.competition_rank`."""
-    from marc.ranking import competition_rank as rule
-
-    rank, n_tied = rule(scores)
-    return pd.DataFrame({"rank": rank, "n_tied": n_tied}, index=scores.index)
 
 
 def lock_digest() -> str | None:
@@ -131,15 +121,15 @@ def _headline(outcome: Outcome, table: pd.DataFrame, unit: str, year: int, inter
     for cid in [idx, *views.components(fw)]:
         scores = pd.to_numeric(table.set_index("unit")[cid], errors="coerce")
         value = scores.get(unit)
-        ranks = competition_rank(scores)
+        rank, n_tied = competition_rank(scores)
         row = comp.loc[cid] if cid in comp.index else None
         name = fw.components[cid].name if cid in fw.components else fw.index.name
         intended = row is not None and "coverage_intended" in row.index
         low, high = _interval(intervals, unit, cid, idx)
         out.append({
             "id": cid, "name": name_in(name, "en"), "name_fr": name_in(name, "fr"),
-            "score": _r(value), "rank": None if pd.isna(value) else int(ranks.loc[unit, "rank"]),
-            "n_tied": None if pd.isna(value) else int(ranks.loc[unit, "n_tied"]), "n_ranked": int(scores.notna().sum()),
+            "score": _r(value), "rank": None if pd.isna(value) else int(rank[unit]),
+            "n_tied": None if pd.isna(value) else int(n_tied[unit]), "n_ranked": int(scores.notna().sum()),
             # coverage as intended weight (issue 10) where the results carry it; today's coverage otherwise
             "coverage_kind": "intended" if intended else "present",
             "coverage_pct": None if row is None else _pct(row["coverage_intended" if intended else "coverage"]),
@@ -161,8 +151,8 @@ def _peers(outcome: Outcome, table: pd.DataFrame, unit: str, info: pd.Series) ->
     groups = outcome.countries.set_index("unit") if outcome.countries is not None else pd.DataFrame()
     t = table.assign(region=table["unit"].map(groups.get("region", pd.Series(dtype=str))),
                      income_group=table["unit"].map(groups.get("income_group", pd.Series(dtype=str))))
-    ranks = competition_rank(t[idx])
-    t = t.assign(rank_all=ranks["rank"], n_tied=ranks["n_tied"])
+    rank, n_tied = competition_rank(t[idx])
+    t = t.assign(rank_all=rank, n_tied=n_tied)
     same = t[(t["region"] == info.get("region")) & (t["income_group"] == info.get("income_group")) & t[idx].notna()]
     same = same.sort_values([idx, "unit"], ascending=[False, True])
     if len(same) > N_PEERS:  # the nearest in rank, the country included

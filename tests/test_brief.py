@@ -47,9 +47,11 @@ def test_number_formatting():
 
 
 def test_competition_rank_shares_the_best_rank():
-    ranks = brief.competition_rank(pd.Series([100, 100, 100, 50, None, 70], index=list("abcdef")))
-    assert ranks["rank"].tolist()[:4] == [1, 1, 1, 5] and ranks.loc["f", "rank"] == 4
-    assert ranks.loc["a", "n_tied"] == 3 and ranks.loc["d", "n_tied"] == 1 and pd.isna(ranks.loc["e", "rank"])
+    from marc.ranking import competition_rank
+
+    rank, n_tied = competition_rank(pd.Series([100, 100, 100, 50, None, 70], index=list("abcdef")))
+    assert rank.tolist()[:4] == [1, 1, 1, 5] and rank["f"] == 4
+    assert n_tied["a"] == 3 and n_tied["d"] == 1 and pd.isna(rank["e"])
     item = {"score": 100.0, "rank": 1, "n_ranked": 195, "n_tied": 49}
     assert bt.rank_text(item, "en") == "= 1st of 195, shared with 48" and bt.rank_text({**item, "n_tied": 1}, "fr") == "1er sur 195"
 
