@@ -204,6 +204,14 @@ class Missing(Strict):
     max_years: int = Field(3, ge=0, le=30, description="carry_forward (and drop, when given): oldest value used, in years "
                                                       "before the edition's data year; flagged carried forward.")
     group: Literal["region", "income_group"] = Field("region", description="group_mean: the grouping.")
+    then: Literal["group_mean"] | None = Field(None, description="carry_forward: what fills a unit still missing after it "
+                                                                 "(group_mean of `group`, flagged group_mean and imputed).")
+
+    @model_validator(mode="after")
+    def _then_after_carry_forward(self) -> "Missing":
+        if self.then is not None and self.policy != "carry_forward":
+            raise PydanticCustomError("missing-then", "then: applies to policy carry_forward only")
+        return self
 
 
 class GapFill(Strict):

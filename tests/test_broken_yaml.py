@@ -53,6 +53,7 @@ EXPECTED = {
     "syntax_tab.yaml": (None, 3, 1, "yaml-syntax"),
     "syntax_unclosed_bracket.yaml": (None, 5, 11, "yaml-syntax"),
     "two_transforms.yaml": (None, 7, 5, "transform-conflict"),
+    "missing_then_without_carry_forward.yaml": (None, 7, 5, "missing-then"),
     "unknown_dataset.yaml": (None, 5, 5, "unknown-variable"),
     "unknown_direction.yaml": (None, 6, 5, "bad-value"),
     "unknown_key_indicator.yaml": (None, 8, 5, "unknown-key"),

@@ -72,6 +72,20 @@ def test_group_mean(tmp_path):
     assert math.isnan(one(r, "DDD", 2003, "a", col="raw_value"))
 
 
+def test_carry_forward_then_group_mean(tmp_path):
+    """A unit's own older value first (carried forward); a unit with none takes its group's mean."""
+    fw = load_framework(write_framework(tmp_path / "fw", {"p": [{"id": "a", "extra": [
+        "missing: {policy: carry_forward, max_years: 2, then: group_mean, group: region}"]}]}))
+    panel = make_panel({"a": {("AAA", 2003): 30, ("BBB", 2002): 50, ("CCC", 2003): 90}})
+    groups = pd.DataFrame({"region": ["X", "X", "Y", "X"]}, index=["AAA", "BBB", "CCC", "DDD"])
+    r = score(fw, panel, [2003], groups=groups, units=["AAA", "BBB", "CCC", "DDD"])
+    assert one(r, "BBB", 2003, "a") == 50 and one(r, "BBB", 2003, "a", col="carried_forward")
+    assert not one(r, "BBB", 2003, "a", col="group_mean")
+    assert one(r, "DDD", 2003, "a") == 40  # mean of AAA (30) and BBB (50, carried forward) in region X
+    assert one(r, "DDD", 2003, "a", col="group_mean") and one(r, "DDD", 2003, "a", col="imputed")
+    assert math.isnan(one(r, "DDD", 2003, "a", col="raw_value"))
+
+
 def test_drop_policy_keeps_coverage(tmp_path):
     fw = load_framework(write_framework(tmp_path / "fw", {"p": [{"id": "a"}, {"id": "b", "extra": ["missing: {policy: drop}"]}]},
                                         min_coverage=1.0))
