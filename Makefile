@@ -37,7 +37,7 @@ app: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check --select F,E9 marc marc_app tests bench app.py
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=20 tests
 
 schema: $(STAMP)
 	$(BIN)/marc schema --out docs
