@@ -207,10 +207,19 @@ def _indicators(outcome: Outcome, unit: str, year: int) -> tuple[list[dict], dic
     data_ids = [i for i, k in kinds.items() if k == "data"]
     expert_ids = [i for i, k in kinds.items() if k == "expert"]
     scored = set(have["indicator"])
+    groups = outcome.countries.set_index("unit") if outcome.countries is not None else pd.DataFrame()
+
+    def applies(i: str) -> bool:  # applies_to: not applicable (e.g. an Annex I duty) is not missing evidence
+        col = by_id[i].applies_to
+        if col is None or col not in groups.columns:
+            return True
+        flag = groups[col].get(unit)
+        return bool(flag) if pd.notna(flag) else False  # as the engine reads it (missing = not applicable)
+
     coverage = {"n_ind": len(data_ids), "n_data": len(scored & set(data_ids)),
                 "n_expert_slots": len(expert_ids), "n_expert": len(scored & set(expert_ids)),
                 "missing": [{"id": i, "name": name_in(by_id[i].name, "en"), "name_fr": name_in(by_id[i].name, "fr"),
-                             "kind": kinds[i]} for i in kinds if i not in scored]}
+                             "kind": kinds[i]} for i in kinds if i not in scored and applies(i)]}
     return items, coverage
 
 

@@ -388,6 +388,16 @@ def test_headline_uses_intended_and_security_coverage_when_present(outcome, fact
     assert (civ["security_observed"], civ["security_total"]) == (row["security_observed"], row["security_total"])
 
 
+def test_a_slot_that_does_not_apply_is_not_listed_as_missing_evidence(outcome, facts_by_unit):
+    """Military-emissions reporting is an Annex I duty: a non-Annex I brief does not list it as missing,
+    an Annex I Party without a coded row does."""
+    year = outcome.years[-1]
+    civ = {i["id"] for i in facts_by_unit["CIV"]["coverage"]["missing"]}
+    assert "military_emissions_reporting" not in civ and civ  # other slots without a row are still listed
+    nor = {i["id"] for i in brief.facts(outcome, "NOR", year)["coverage"]["missing"]}
+    assert "military_emissions_reporting" in nor
+
+
 def test_expert_status_is_shown():
     item = {"kind": "expert", "status": "baseline", "imputed": False}
     assert bt.status_text(item, "en") == "unreviewed desk coding"
