@@ -230,6 +230,7 @@ def _hazards(outcome: Outcome, table_row: pd.Series, unit: str, year: int) -> di
     hz, config = outcome.hazard_table, outcome.hazards
     if hz is not None and config is not None:
         rows = hz[(hz["unit"] == unit) & (hz["year"] <= year)]
+        mine = outcome.panel[outcome.panel["unit"] == unit] if outcome.panel is not None else None
         if len(rows):
             row = rows.loc[rows["year"].idxmax()]
             out["year"] = int(row["year"])
@@ -239,6 +240,9 @@ def _hazards(outcome: Outcome, table_row: pd.Series, unit: str, year: int) -> di
                     if layer.statistic is not None and layer.statistic.kind == "population_share":
                         src.append(config.population.dataset)
                     window = list(layer.time.window) if layer.time.window else None
+                    if window is None and layer.variable is not None and mine is not None:
+                        _, data_year, _ = _latest(mine, unit, layer.variable, year)  # the layer's own data year,
+                        window = None if data_year is None else [data_year]  # not the edition's (max_age carries it)
                     out["layers"].append({"id": layer.id, "label": layer.label, "score": _r(row[layer.id]),
                                           "window": window, "sources": [s for s in src if s]})
     if outcome.panel is not None:

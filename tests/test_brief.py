@@ -398,6 +398,16 @@ def test_a_slot_that_does_not_apply_is_not_listed_as_missing_evidence(outcome, f
     assert "military_emissions_reporting" in nor
 
 
+def test_hazard_layers_carry_their_own_data_year(outcome, facts_by_unit):
+    """A layer read from the panel shows the year of its data (WDI low-elevation population 2015, INFORM
+    Climate Change 2022), not the edition's hazard year, which max_age carries forward."""
+    layers = {layer["id"]: layer for layer in facts_by_unit["TUV"]["hazards"]["layers"]}
+    panel = outcome.panel
+    wdi = panel[(panel["unit"] == "TUV") & (panel["variable"] == "wdi/EN.POP.EL5M.ZS")]["year"].max()
+    assert layers["coastal_low_elevation"]["window"] == [int(wdi)] and int(wdi) <= 2015
+    assert layers["informcc_risk_2050_pessimistic"]["window"] == [2022]
+
+
 def test_expert_status_is_shown():
     item = {"kind": "expert", "status": "baseline", "imputed": False}
     assert bt.status_text(item, "en") == "unreviewed desk coding"
