@@ -199,7 +199,7 @@ def _annex(f: dict, lang: str) -> list[Block]:
     if meth["exposure"]:
         e = meth["exposure"]
         comps = ", ".join(f"{tr(k, lang)} ({num(v, lang)})" for k, v in e["components"].items())
-        out.append(Block("p", t("annex_exposure", lang, components=comps, combine=tr(e["combine"], lang),
+        out.append(Block("p", t("annex_exposure", lang, components=comps, combine=t(f"combine_{e['combine']}", lang),
                                 gap=", ".join(bt.comp_name(f, g, lang) for g in e["gap_of"]), method=tr(e["method"], lang))))
     out.append(Block("p", t("annex_indicators", lang)))
     rows = [[i["name_fr"] if lang == "fr" else i["name"], bt.comp_name(f, i["parent"], lang), num(i["weight"], lang),

@@ -51,11 +51,20 @@ def admin1_facts(outcome, unit: str) -> dict[str, Any] | None:
         "vintage": exp.vintage, "view": exp.view, "n_units": int(len(rows)),
         "n_zero": int(rows["exposure_all_zero"].sum()),
         "regions": [{"unit": r.unit, "exposure": _r(r.exposure)} for r in rows.itertuples()],
-        "top": [{"name": r.name, "exposure": _r(r.exposure),
-                 "population_m": None if _r(r.population, 0) is None else round(float(r.population) / 1e6, 2)}
-                for r in top.itertuples()],
+        "top": [{"name": None if r.name == r.unit else r.name, "unit": r.unit, "exposure": _r(r.exposure),
+                 "population": _people(r.population)} for r in top.itertuples()],
         "disabled": list(exp.disabled),
     }
+
+
+def _people(value: Any) -> int | None:
+    """A region's population rounded to two significant figures (130,000; 4,300), None when unknown."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    v = float(value)
+    if v < 1:
+        return 0
+    return int(round(v, -max(int(math.floor(math.log10(v))) - 1, 0)))
 
 
 def map_png(f: dict, lang: str = "en", scale: float = 2.0) -> bytes:
@@ -90,8 +99,9 @@ def blocks(f: dict, m: dict, lang: str = "en", chart: bool = True) -> list:
     out = [Block("h1", m["h_admin1"])]
     if chart:
         out.append(Block("image", image=map_png(f, lang)))
-    top = "; ".join(m["admin1_top_item"].format(name=t["name"], exposure=num(t["exposure"], lang),
-                                                population=num(t["population_m"], lang)) for t in a["top"])
+    top = "; ".join(m["admin1_top_item"].format(
+        name=t["name"] or m["admin1_unnamed"].format(unit=t["unit"]),  # Natural Earth's unassigned parts ("+99?")
+        exposure=num(t["exposure"], lang), population=num(t["population"], lang)) for t in a["top"])
     out.append(Block("note", " ".join([m["admin1_top"].format(top=top), m["admin1_intro"].format(n=num(a["n_units"], lang)),
                                         m["admin1_vintage"].format(vintage=a["vintage"]),
                                         m["admin1_note"].format(zero=num(a["n_zero"], lang), n=num(a["n_units"], lang))])))

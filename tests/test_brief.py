@@ -445,3 +445,18 @@ def test_every_default_unit_and_name_has_french():
     assert not missing, missing
     untranslated = sorted(i.id for i in fw.indicators if name_in(i.name, "fr") == name_in(i.name, "en"))
     assert not untranslated, untranslated
+
+
+def test_admin1_note_names_unnamed_areas_and_counts_people():
+    """Natural Earth's unassigned parts ("KIR+99?") read as an unnamed area; small populations are counted
+    in people (two significant figures), not as "0.0 million"."""
+    from marc import subnational_brief as sb
+
+    assert sb._people(7321.0) == 7300 and sb._people(128_874.0) == 130_000 and sb._people(None) is None
+    f = {"admin1": {"vintage": "Natural Earth 4.0 (2017)", "view": "", "n_units": 2, "n_zero": 0, "regions": [],
+                    "disabled": [], "top": [{"name": None, "unit": "KIR+99?", "exposure": 33.3, "population": 7300},
+                                            {"name": "Kiribati", "unit": "KIR+00?", "exposure": 29.9, "population": 130_000}]}}
+    for lang, want in (("en", "unnamed area (KIR+99?) 33.3 (7,300 people); Kiribati 29.9 (130,000 people)"),
+                       ("fr", "zone sans nom (KIR+99?) 33,3 (7\u202f300 habitants)")):
+        note = sb.blocks(f, brief.messages(lang), lang, chart=False)[-1].text
+        assert want in note, note
