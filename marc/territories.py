@@ -85,8 +85,9 @@ def dropped_messages(dropped: pd.DataFrame, include: bool = False) -> list[str]:
     for (source, terr), part in dropped.groupby(["source", "territory"], sort=True):
         units = "; ".join(f"{r.unit} ({r.name}): {r.rows:,} row(s), first panel row {r.first_row} "
                           f"({r.variable}, {r.year})" for r in part.itertuples())
-        why = ("territories, not scored: set 'territories: include' in index.yaml to score them, ranked apart from "
-               "sovereign states" if terr and not include else "not a unit this framework scores")
+        why = ("territories and other units outside the sovereign states (UN members, Palestine, Kosovo), not scored: "
+               "set 'territories: include' in index.yaml to score them, ranked apart" if terr and not include
+               else "not a unit this framework scores")
         lines.append(f"source {source}: {int(part['rows'].sum()):,} row(s) dropped ({why}): {units}")
     return lines
 

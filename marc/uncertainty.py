@@ -35,7 +35,7 @@ from marc.errors import MarcError, Problem
 from marc.framework import Goalposts, Missing, MinMax, Percentile, Rank, Uncertainty, ZScore
 from marc.loader import Framework
 from marc.normalise import normalise, treat_outliers
-from marc.rank_intervals import UncertaintyResult, rank_desc
+from marc.rank_intervals import UncertaintyResult, rank_desc, rank_desc_within  # noqa: F401  (rank_desc: re-exported)
 from marc.uncertainty_settings import reference_problems
 
 FACTORS = ("weights", "normalisation", "aggregation", "missing_data", "indicator_set", "measurement_error", "expert_coding")
@@ -404,19 +404,23 @@ def evaluate(model: Model, design: np.ndarray, chunk: int = CHUNK) -> dict[str, 
 
 def run(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame | None = None,
         units: list[str] | None = None, n: int | None = None, seed: int | None = None,
-        settings: Uncertainty | None = None, model: Model | None = None) -> UncertaintyResult:
-    """Monte Carlo uncertainty of edition *year*: *n* replications (default: the framework's) with *seed*."""
+        settings: Uncertainty | None = None, model: Model | None = None, territories=()) -> UncertaintyResult:
+    """Monte Carlo uncertainty of edition *year*: *n* replications (default: the framework's) with *seed*.
+    Units listed in *territories* are ranked apart from the others (:mod:`marc.territories`)."""
     model = model or build(fw, panel, year, groups=groups, units=units, settings=settings)
     seed = model.settings.seed if seed is None else seed
     scores = evaluate(model, draw(model, n, seed))
-    return result_from(model, scores, seed)
+    return result_from(model, scores, seed, territories)
 
 
-def result_from(model: Model, scores: dict[str, np.ndarray], seed: int) -> UncertaintyResult:
+def result_from(model: Model, scores: dict[str, np.ndarray], seed: int, territories=()) -> UncertaintyResult:
     idx = model.fw.index.id
+    apart = set(territories)
+    groups = np.array(["territory" if u in apart else "state" for u in model.units]) if apart else None
     return UncertaintyResult(year=model.year, units=model.units, index_id=idx, nominal_score=model.nominal_score,
-                             nominal_rank=rank_desc(model.nominal_score), scores=scores, ranks=rank_desc(scores[idx]),
-                             factors=model.factors, settings=model.settings, seed=seed, notes=list(model.notes))
+                             nominal_rank=rank_desc_within(model.nominal_score, groups), scores=scores,
+                             ranks=rank_desc_within(scores[idx], groups), factors=model.factors, settings=model.settings,
+                             seed=seed, notes=list(model.notes), groups=groups)
 
 
 def from_outcome(outcome, panel: pd.DataFrame | None = None, year: int | None = None, **kwargs) -> UncertaintyResult:
@@ -426,4 +430,5 @@ def from_outcome(outcome, panel: pd.DataFrame | None = None, year: int | None = 
         panel = outcome.panel
     groups = outcome.countries.set_index("unit") if outcome.countries is not None else None
     units = sorted(set(outcome.results.components["unit"].unique()))
-    return run(outcome.framework, panel, year or outcome.years[-1], groups=groups, units=units, **kwargs)
+    apart = outcome.territories["unit"] if outcome.territories is not None else ()
+    return run(outcome.framework, panel, year or outcome.years[-1], groups=groups, units=units, territories=apart, **kwargs)

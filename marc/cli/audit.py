@@ -133,7 +133,8 @@ def uncertainty_cmd(framework: Optional[Path] = typer.Option(None, help="Framewo
     units = sorted(outcome.results.components["unit"].unique())
     started = time.perf_counter()
     model = uncertainty.build(outcome.framework, panel, outcome.years[-1], groups=groups, units=units)
-    result = uncertainty.run(outcome.framework, panel, model.year, n=n, seed=seed, model=model)
+    result = uncertainty.run(outcome.framework, panel, model.year, n=n, seed=seed, model=model,
+                             territories=outcome.territories["unit"] if outcome.territories is not None else ())
     seconds = time.perf_counter() - started
     summary = result.summary()
     if outcome.countries is not None and "name" in outcome.countries.columns:
