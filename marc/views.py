@@ -170,8 +170,14 @@ def map_frame(table: pd.DataFrame, metric: Metric, year: int, *, keep: set[str] 
     out = pd.DataFrame({"unit": t["unit"].astype(str), "name": t.get("name", t["unit"]), "value": value})
     if keep is not None:
         out.loc[~out["unit"].isin(keep), "value"] = np.nan
-    out["rank"], out["n_tied"] = competition_rank(out["value"])
-    out["n_ranked"] = int(out["value"].notna().sum())
+    if "ranked_among" in t.columns:  # territories are ranked apart from sovereign states (marc.territories)
+        out["ranked_among"] = t["ranked_among"].astype(str).to_numpy()
+        parts = [competition_rank(v) for _, v in out.groupby("ranked_among")["value"]]
+        out["rank"], out["n_tied"] = pd.concat([r for r, _ in parts]), pd.concat([n for _, n in parts])
+        out["n_ranked"] = out.groupby("ranked_among")["value"].transform("count").astype(int)
+    else:
+        out["rank"], out["n_tied"] = competition_rank(out["value"])
+        out["n_ranked"] = int(out["value"].notna().sum())
     if metric.kind in ("score", "risk") and years is not None:
         dy = years[(years["year"] == year) & (years["component"] == metric.column)][["unit", "data_year"]]
         out = out.merge(dy, on="unit", how="left")

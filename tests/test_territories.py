@@ -144,3 +144,22 @@ def test_sovereigns_from_the_real_natural_earth_file(mirror):
         assert (sov.loc[unit, "sovereign"], sov.loc[unit, "sovereign_name"]) == (iso, name)
     assert "TWN" not in sov.index and "ESH" not in sov.index and "USA" not in sov.index
     assert set(territories.territory_units(["PRI", "KEN", "PSE", "XKX", "GRL", "basin-1"])) == {"PRI", "GRL"}
+
+
+def test_map_and_ranking_views_rank_territories_apart(case):
+    from marc import views
+
+    fw, panel, countries, _ = case
+    _opt_in(fw)
+    out = project.compute(fw, years=[2003], panel=panel, countries=countries, hazards=False)
+    frame = views.map_frame(out.table(), views.Metric("readiness", "Readiness", "score"), 2003).set_index("unit")
+    assert frame["rank"].to_dict() == {"NOR": 1, "KEN": 2, "TWN": 1, "PRI": 2, "GRL": 3}
+    assert frame["n_ranked"].to_dict() == {"NOR": 2, "KEN": 2, "TWN": 3, "PRI": 3, "GRL": 3}
+    assert frame.loc["PRI", "ranked_among"] == "territory"
+
+
+def test_group_names_are_translated():
+    from marc.i18n import tr
+
+    assert (tr("state", "fr"), tr("territory", "fr")) == ("État", "territoire")
+    assert (tr("state", "en"), tr("territory", "en")) == ("state", "territory")
