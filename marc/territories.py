@@ -23,9 +23,11 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from marc.countries import _iso3_set, base_units, short_name
+from marc.errors import MarcError
 
 NATURAL_EARTH = Path("natural_earth") / "ne_50m_admin_0_countries.zip"
 FIELDS = ["ADMIN", "SOVEREIGNT", "SOV_A3", "ISO_A3_EH", "TYPE"]
@@ -42,8 +44,16 @@ def territory_units(units) -> list[str]:
 def _natural_earth(path: str, mtime: float) -> pd.DataFrame:
     from pyogrio.raw import read  # attributes only: no geometry, no geopandas
 
-    meta, _, _, fields = read(f"zip://{path}", read_geometry=False, columns=FIELDS)[:4]
-    return pd.DataFrame({name: values for name, values in zip(meta["fields"], fields)})
+    try:
+        meta, _, _, fields = read(f"zip://{path}", read_geometry=False, columns=FIELDS)[:4]
+    except Exception as exc:  # pyogrio's DataSourceError, FieldError ...: a damaged or different file
+        raise MarcError.single(path, "bad-file", f"cannot read the Natural Earth Admin-0 attributes {FIELDS} ({exc}); "
+                                                 "run 'marc pull' again to restore the file") from None
+    table = pd.DataFrame({name: values for name, values in zip(meta["fields"], fields)})
+    missing = [f for f in FIELDS if f not in table.columns]
+    if missing:
+        raise MarcError.single(path, "bad-file", f"the Natural Earth file lacks the field(s) {missing}")
+    return table
 
 
 def sovereigns(root: Path) -> pd.DataFrame:
@@ -64,12 +74,10 @@ def sovereigns(root: Path) -> pd.DataFrame:
 def dropped_rows(panel: pd.DataFrame, units) -> pd.DataFrame:
     """Panel rows whose unit is not scored, per source and unit: ``source, unit, name, rows,
     first_row, variable, year, territory`` (``first_row``: the row's position in the panel)."""
-    keep = set(units)
-    gone = panel[~panel["unit"].isin(keep)]
-    if gone.empty:
+    positions = np.flatnonzero(~panel["unit"].isin(set(units)).to_numpy())
+    if not len(positions):
         return pd.DataFrame(columns=["source", "unit", "name", "rows", "first_row", "variable", "year", "territory"])
-    pos = pd.Series(range(len(panel)), index=panel.index)[gone.index]
-    frame = gone.assign(first_row=pos.to_numpy())
+    frame = panel.iloc[positions].assign(first_row=positions)
     grouped = frame.groupby(["source", "unit"], sort=True)
     first = grouped.first()[["first_row", "variable", "year"]]
     out = grouped.size().rename("rows").to_frame().join(first).reset_index()

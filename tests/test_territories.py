@@ -163,3 +163,20 @@ def test_group_names_are_translated():
 
     assert (tr("state", "fr"), tr("territory", "fr")) == ("État", "territoire")
     assert (tr("state", "en"), tr("territory", "en")) == ("state", "territory")
+
+
+def test_a_damaged_natural_earth_file_is_a_located_error(tmp_path):
+    folder = tmp_path / "natural_earth"
+    folder.mkdir()
+    (folder / "ne_50m_admin_0_countries.zip").write_bytes(b"not a zip")
+    with pytest.raises(MarcError) as err:
+        territories.sovereigns(tmp_path)
+    assert "ne_50m_admin_0_countries.zip" in str(err.value) and "[bad-file]" in str(err.value)
+    assert territories.sovereigns(tmp_path / "nowhere").empty  # no file: sovereigns left empty
+
+
+def test_dropped_rows_are_found_by_position_whatever_the_index():
+    panel = pd.concat([make_panel({"a": {("KEN", 2003): 1, ("PRI", 2003): 2}}),
+                       make_panel({"a": {("PRI", 2004): 3, ("NOR", 2004): 4}})])  # index 0, 1, 0, 1
+    out = territories.dropped_rows(panel, ["KEN", "NOR"])
+    assert out[["unit", "rows", "first_row", "year"]].values.tolist() == [["PRI", 2, 1, 2003]]
