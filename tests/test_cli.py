@@ -133,6 +133,17 @@ def test_uncertainty_with_panel_matches_score(fixture_run, tmp_path):
     assert u.loc["NOR", "score"] == pytest.approx(s.loc["NOR", "readiness"])
 
 
+def test_uncertainty_reports_dropped_territory_rows(fixture_run, tmp_path):
+    fw, _ = fixture_run
+    panel = tmp_path / "p.csv"
+    make_panel({"a": {("KEN", 2003): 30, ("NOR", 2003): 70, ("PRI", 2003): 50},
+                "b": {("KEN", 2003): 50, ("NOR", 2003): 10, ("PRI", 2003): 20}}).to_csv(panel, index=False)
+    run = marc("uncertainty", "--framework", fw, "--panel", panel, "--n", 50)
+    assert run.returncode == 0, run.stderr
+    assert "warning: source test: 2 row(s) dropped" in run.stderr and "PRI (Puerto Rico): 2 row(s)" in run.stderr
+    assert "PRI" not in run.stdout
+
+
 def test_uncertainty_bad_panel_exit_2(fixture_run, tmp_path):
     fw, _ = fixture_run
     bad = tmp_path / "bad.csv"

@@ -129,6 +129,8 @@ def uncertainty_cmd(framework: Optional[Path] = typer.Option(None, help="Framewo
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".parquet"):
         raise MarcError.single(out, "bad-extension", "--out must end in .csv, .xlsx or .parquet")
     outcome, panel = _outcome(framework, year, mirror, panel)
+    for text in outcome.framework.warnings:  # an older schema, panel rows left out (territories) ...
+        Console(stderr=True, highlight=False).print(f"warning: {text}", markup=False)
     groups = outcome.countries.set_index("unit") if outcome.countries is not None else None
     units = sorted(outcome.results.components["unit"].unique())
     started = time.perf_counter()
