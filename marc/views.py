@@ -205,10 +205,20 @@ def priority_frame(table: pd.DataFrame, year: int) -> pd.DataFrame:
                          "bivariate": cls.where(cls.notna(), NO_DATA)}).reset_index(drop=True)
 
 
+def same_group(table: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The rows ranked with *unit*: all of them, or its group (``ranked_among``) when territories are
+    ranked apart from sovereign states (:mod:`marc.territories`)."""
+    if "ranked_among" not in table.columns or not (table["unit"] == unit).any():
+        return table
+    group = table.loc[table["unit"] == unit, "ranked_among"].iloc[0]
+    return table[table["ranked_among"] == group]
+
+
 def headline(table: pd.DataFrame, fw: Framework, unit: str, year: int) -> pd.DataFrame:
     """``component, name, score, rank, n_ranked, percentile`` of one unit for the index, pillars and
-    governance (ranks among the units with a score that edition)."""
-    t = table[table["year"] == year]
+    governance (ranks among the units with a score that edition, within the unit's group when
+    territories are ranked apart)."""
+    t = same_group(table[table["year"] == year], unit)
     rows = []
     for comp in [fw.index.id, *components(fw)]:
         if comp not in t.columns:

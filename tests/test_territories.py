@@ -156,6 +156,10 @@ def test_map_and_ranking_views_rank_territories_apart(case):
     assert frame["rank"].to_dict() == {"NOR": 1, "KEN": 2, "TWN": 1, "PRI": 2, "GRL": 3}
     assert frame["n_ranked"].to_dict() == {"NOR": 2, "KEN": 2, "TWN": 3, "PRI": 3, "GRL": 3}
     assert frame.loc["PRI", "ranked_among"] == "territory"
+    head = views.headline(out.table(), out.framework, "PRI", 2003).set_index("component")
+    assert (head.loc["readiness", "rank"], head.loc["readiness", "n_ranked"]) == (2, 3)
+    head = views.headline(out.table(), out.framework, "KEN", 2003).set_index("component")
+    assert (head.loc["readiness", "rank"], head.loc["readiness", "n_ranked"]) == (2, 2)
 
 
 def test_group_names_are_translated():
