@@ -118,6 +118,7 @@ def _headline(outcome: Outcome, table: pd.DataFrame, unit: str, year: int, inter
     comp = comp[(comp["unit"] == unit) & (comp["year"] == year)].set_index("component")
     fw, idx = outcome.framework, outcome.results.index_id
     out = []
+    table = views.same_group(table, unit)  # territories are ranked apart from sovereign states
     for cid in [idx, *views.components(fw)]:
         scores = pd.to_numeric(table.set_index("unit")[cid], errors="coerce")
         value = scores.get(unit)
@@ -363,7 +364,7 @@ def facts(outcome: Outcome, unit: str, year: int | None = None, *, intervals: pd
         "country": {"region": _text(info.get("region")), "income_group": _text(info.get("income_group"))},
         "headline": _headline(outcome, table, unit, y, intervals),
         "uncertainty": uncertainty,
-        "peers": _peers(outcome, table, unit, info),
+        "peers": _peers(outcome, views.same_group(table, unit), unit, info),  # territories apart
         "hazards": hazards,
         "admin1": admin1_facts(outcome, unit),  # admin-1 exposure map and most exposed regions
         "projections": _projections(outcome.panel, unit, y),

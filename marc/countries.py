@@ -245,10 +245,17 @@ def gw_to_iso3(values: Iterable[object], source: str, rows: Sequence[object] | N
     return out, unmatched
 
 
+@functools.lru_cache(maxsize=1)
+def _un_member_codes() -> frozenset[str]:
+    """country_converter's UNmember column, read straight from its bundled table (no converter built)."""
+    path = Path(coco.__file__).with_name("country_data.tsv")
+    data = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, usecols=["ISO3", "UNmember"], encoding="utf-8")
+    return frozenset(data.loc[data["UNmember"].str.strip() != "", "ISO3"])
+
+
 def un_members() -> set[str]:
     """The 193 UN member states (country_converter's UNmember column)."""
-    data = converter().data
-    return set(data.loc[data["UNmember"].notna() & (data["UNmember"].astype(str).str.strip() != ""), "ISO3"])
+    return set(_un_member_codes())
 
 
 def base_units() -> list[str]:
@@ -299,7 +306,7 @@ def _wdi_regions(folder: Path) -> pd.DataFrame:
     return meta[["unit", "region", "income_group"]]
 
 
-def country_table(root: Path | None = None) -> pd.DataFrame:
+def country_table(root: Path | None = None, units: Iterable[str] | None = None) -> pd.DataFrame:
     """One row per country of :func:`base_units`: unit, name, region, income_group, ldc, sids, lldc,
     non_annex_i, annex_i, un_member and, when the Paris Agreement status list is present, unfccc_party.
 
@@ -307,10 +314,11 @@ def country_table(root: Path | None = None) -> pd.DataFrame:
     ``data/cache``).  Region and income group are the World Bank's, taken from the INFORM Risk
     2025 "Regions" sheet and, for countries INFORM lacks, from the WDI country metadata; group
     flags come from ``country_groups`` (UN LDC, SIDS, LLDC lists and UNFCCC non-Annex I).  Missing
-    folders leave the columns empty/False rather than failing.
+    folders leave the columns empty/False rather than failing.  *units* replaces the reference set
+    (for example with territories, :mod:`marc.territories`).
     """
     root = Path(root) if root is not None else _default_root()
-    table = pd.DataFrame({"unit": base_units()})
+    table = pd.DataFrame({"unit": sorted(units) if units is not None else base_units()})
     table["name"] = [short_name(u) for u in table["unit"]]
     parts = []
     inform = root / "inform_risk" / "inform_risk_2025_v070.xlsx"

@@ -242,8 +242,9 @@ def prepare(fw: Framework, panel: pd.DataFrame, years: list[int] | None = None, 
         carried = use & (dy < ref[None, :])
         x = np.where(use, sel, np.nan)
         gmean = np.zeros((nu, ne), dtype=bool)
-        if "group_mean" in (policy.policy, policy.then) and groups is not None and policy.group in groups.columns:
-            g = groups[policy.group].reindex(unit_index)
+        g = groups[policy.group].reindex(unit_index) if "group_mean" in (policy.policy, policy.then) \
+            and groups is not None and policy.group in groups.columns else None
+        if g is not None and g.notna().any():  # no unit with a group (pandas cannot group on keys all missing)
             means = pd.DataFrame(x, index=unit_index).groupby(g.to_numpy()).transform("mean").to_numpy()
             gmean = np.isnan(x) & ~np.isnan(means) & g.notna().to_numpy()[:, None]
             x = np.where(gmean, means, x)

@@ -156,6 +156,18 @@ class ZScore(Strict):
     method: Literal["zscore"]
     clip: float = Field(3.0, gt=0, description="z is clipped to ±clip and mapped linearly to 0–100.")
     reference: Period | None = None
+    mean: float | None = Field(None, description="Declared mean μ of the (transformed) values; with sd, replaces the "
+                                                 "observed mean and standard deviation.")
+    sd: float | None = Field(None, gt=0, description="Declared spread σ (standard deviation); given with mean.")
+
+    @model_validator(mode="after")
+    def _declared(self) -> "ZScore":
+        if (self.mean is None) != (self.sd is None):
+            raise PydanticCustomError("zscore-parameters", "declare both mean and sd, or neither (observed)")
+        if self.mean is not None and self.reference is not None:
+            raise PydanticCustomError("zscore-parameters", "declared mean and sd replace a reference period; give one or "
+                                                           "the other")
+        return self
 
 
 class Rank(Strict):
@@ -416,3 +428,7 @@ class IndexFile(Strict):
     context: list[ContextFlag] = Field(default_factory=list)
     uncertainty: Uncertainty = Field(default_factory=Uncertainty, description="Uncertainty analysis settings (see marc.uncertainty).")
     units: UnitList | None = Field(None, description="The framework's own unit list; default: countries (ISO3).")
+    territories: Literal["exclude", "include"] = Field(
+        "exclude", description="Countries only: 'include' scores territories with data (Puerto Rico, Greenland, Hong "
+                               "Kong ...), ranked apart from sovereign states with their sovereign named; 'exclude' "
+                               "(default) drops their rows and reports each source's dropped rows.")

@@ -22,6 +22,7 @@ from marc import expression, migrate, parsecache, yamlio
 from marc.errors import MarcError, Problem
 from marc.evidence import MAX_CUSTOM_BYTES, read_custom, read_expert
 from marc.units import read_units
+from marc.uncertainty_settings import reference_problems
 from marc.framework import (Component, ContextFlag, Defaults, Editions, Indicator, IndexFile, Missing, PillarFile,
                             Uncertainty)
 
@@ -55,6 +56,7 @@ class Framework:
     custom: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     warnings: list[str] = field(default_factory=list)  # an older schema version (see marc.migrate): still scored
     units: pd.DataFrame | None = field(repr=False, default=None)  # the framework's own unit list (marc.units), if declared
+    territories: str = "exclude"  # "include": territories with data are scored, ranked apart (marc.territories)
 
     def children(self, node_id: str) -> list[str]:
         """Ids of the direct children of a component, in declaration order."""
@@ -354,6 +356,9 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
                                      f"every child of {comp!r} ({', '.join(kids)}) has weight 0; give at least one a "
                                      "positive weight, or remove the component"))
 
+    for loc, message in reference_problems(index_file.uncertainty, ind_ids, node_ids | ind_ids):
+        problems.append(_problem(docs[index_path], loc, "unknown-reference", message))
+
     troubled = {p.file for p in problems}
     for comp in node_ids:
         if str(where[comp][0].path) in troubled:
@@ -386,7 +391,8 @@ def load_framework(path: Path | str, known_variables: Iterable[str] | None = Non
                      roles=roles, indicators=indicators, parents=parents,
                      files={k: v[0].path for k, v in where.items()}, docs=docs, expert=expert,
                      expert_rows=expert_rows, custom=custom,
-                     warnings=migrate.warnings(root, index_file.schema_version), units=unit_table)
+                     warnings=migrate.warnings(root, index_file.schema_version), units=unit_table,
+                     territories=index_file.territories)
 
 
 def edition_years(fw: Framework, latest_data_year: int | None) -> list[int]:

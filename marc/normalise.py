@@ -6,7 +6,7 @@ Methods and their formulas are documented in ``docs/methodology.md``:
 
 * goalposts  s = 100 · clip((x − min) / (max − min), 0, 1)             (ND-GAIN; fixed, comparable over time)
 * minmax     as goalposts with min/max of the reference period (or of each edition's cross-section)
-* zscore     s = 100 · (clip(z, −c, c) + c) / 2c,  z = (x − μ) / σ       (μ, σ of the reference)
+* zscore     s = 100 · (clip(z, −c, c) + c) / 2c,  z = (x − μ) / σ       (μ, σ declared, of the reference or observed)
 * rank       s = 100 · (r − 1) / (n − 1), r the average rank (1 = lowest value)
 * percentile s = 100 · r / n                                             (pandas' percentile rank)
 * target     s = 100 · clip((x − worst) / (target − worst), 0, 1)       (distance to target)
@@ -111,6 +111,9 @@ def normalise(x: np.ndarray, spec, direction: str, *, history: np.ndarray | None
             if isinstance(spec, MinMax):
                 span = hi - lo
                 raw = np.where(span > 0, (x - lo) / np.where(span > 0, span, 1), 0.5)
+            elif spec.mean is not None:  # declared mean and spread: the same for every edition
+                z = (x - spec.mean) / spec.sd
+                raw = (z + spec.clip) / (2 * spec.clip)
             else:
                 spread = (sd > 0) & (hi > lo)  # a constant column has no spread, whatever rounding leaves in sd
                 z = np.where(spread, (x - mu) / np.where(spread, sd, 1), 0.0)

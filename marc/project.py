@@ -100,6 +100,14 @@ class Outcome:
     priority: pd.DataFrame | None = None
     context: pd.DataFrame | None = None
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+    territories: pd.DataFrame | None = None  # unit, sovereign, sovereign_name of the territories scored (marc.territories)
+    dropped: pd.DataFrame | None = None  # panel rows left out, per source and unit (marc.territories.dropped_rows)
+
+    def rank_groups(self, units) -> pd.Series:
+        """``state`` (a sovereign state, or any unit of a framework's own list) or ``territory`` for each
+        of *units*: ranks, percentiles and ``n_ranked`` are computed within each group."""
+        terr = set(self.territories["unit"]) if self.territories is not None else set()
+        return pd.Series(["territory" if u in terr else "state" for u in units], index=getattr(units, "index", None))
 
     def add_uncertainty(self, n: int | None = None, seed: int | None = None) -> pd.DataFrame:
         """Monte Carlo rank and score intervals for the latest chosen edition (``uncertainty:`` block),
@@ -135,12 +143,18 @@ class Outcome:
         wide = self.results.wide()
         wide = wide[wide["year"].isin([year] if year else self.years)].copy()
         idx = self.results.index_id
-        grp = wide.groupby("year")[idx]
+        group = self.rank_groups(wide["unit"])  # territories are ranked apart from sovereign states
+        grp = wide.groupby([wide["year"], group])[idx]
         ranked = [competition_rank(s) for _, s in grp]
         wide.insert(3, "rank", pd.concat([r for r, _ in ranked]) if ranked else pd.Series(dtype=float))
         wide.insert(4, "percentile", grp.rank(pct=True) * 100)
         wide.insert(5, "n_ranked", grp.transform("count"))
         wide.insert(6, "n_tied", pd.concat([t for _, t in ranked]) if ranked else pd.Series(dtype=float))
+        if self.territories is not None and len(self.territories):
+            sov = self.territories.set_index("unit")
+            wide.insert(7, "ranked_among", group.to_numpy())
+            wide.insert(8, "sovereign", wide["unit"].map(sov["sovereign"]))
+            wide.insert(9, "sovereign_name", wide["unit"].map(sov["sovereign_name"]))
         for col in ("coverage_intended", "security_coverage"):  # 0-100, for maps and tables
             if col in wide.columns:
                 wide[f"{col}_pct"] = 100.0 * wide[col]
@@ -153,7 +167,8 @@ class Outcome:
             wide = _merge_asof_flags(wide, self.context)
         for extra in self.extra.values():
             wide = wide.merge(extra, on=["unit", "year"], how="left")
-        return wide.sort_values(["year", "rank", "unit"], ignore_index=True)
+        order = ["year", "ranked_among", "rank", "unit"] if "ranked_among" in wide.columns else ["year", "rank", "unit"]
+        return wide.sort_values(order, ignore_index=True)
 
 
 def _merge_asof_flags(wide: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
@@ -204,14 +219,15 @@ def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, pa
     if units_gdf is not None:
         panel, countries = inherit_national(panel, countries, units_gdf)
     fw = load_framework(framework_dir, panel=panel)
-    if fw.units is not None:  # the framework's own units (marc.units) replace the country table
-        countries = fw.units
+    from marc import territories
+    from marc.sources import cache_root
+
+    # the framework's own units (marc.units), or the countries we know (aggregates never reach here) and,
+    # when the framework opts in, territories ranked apart; every panel row left out is reported
+    selection = territories.select(fw, panel, countries, cache_root())
+    countries, units = selection.countries, selection.units
+    fw.warnings.extend(selection.messages)
     groups = countries.set_index("unit") if countries is not None else None
-    units = None
-    if fw.units is not None:
-        units = sorted(fw.units["unit"])  # every declared unit, with data or not
-    elif countries is not None:  # score the countries we know (aggregates never reach here)
-        units = sorted(set(countries["unit"]) & set(panel["unit"]))
     results = score(fw, panel, None, groups=groups, units=units)
     from marc.evidence import with_status
 
@@ -231,7 +247,8 @@ def compute(framework_dir: Path, years: list[int] | str | None = "latest", *, pa
             raise MarcError.single(framework_dir / "index.yaml", "bad-edition",
                                    f"edition(s) {sorted(set(chosen) - have)} are outside the framework's editions "
                                    f"{min(have)}–{max(have)}")
-    outcome = Outcome(framework=fw, results=results, years=chosen, countries=countries, panel=panel)
+    outcome = Outcome(framework=fw, results=results, years=chosen, countries=countries, panel=panel,
+                      territories=selection.territories, dropped=selection.dropped)
     outcome.extra["composition"] = editions.composition_changes(results, fw.roles)
     if fw.context:
         from marc.context import context_table

@@ -32,6 +32,18 @@ def rank_desc(scores: np.ndarray) -> np.ndarray:
     return ranks[:, 0] if squeeze else ranks
 
 
+def rank_desc_within(scores: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """:func:`rank_desc` within each group of rows (territories are ranked apart from sovereign states)."""
+    if groups is None or len(np.unique(groups)) < 2:
+        return rank_desc(scores)
+    scores = np.asarray(scores, dtype="float64")
+    out = np.full(scores.shape, np.nan)
+    for g in np.unique(groups):
+        rows = np.asarray(groups) == g
+        out[rows] = rank_desc(scores[rows])
+    return out
+
+
 @dataclass
 class UncertaintyResult:
     """The Monte Carlo replications of one edition and their per-unit summary."""
@@ -47,6 +59,7 @@ class UncertaintyResult:
     settings: Uncertainty
     seed: int
     notes: list[str] = field(default_factory=list)
+    groups: np.ndarray | None = None  # (U,) "state" / "territory" when territories are ranked apart
 
     @property
     def replications(self) -> int:
@@ -72,6 +85,8 @@ class UncertaintyResult:
                 "score_mean": np.nanmean(s, axis=1), "score_p05": qs[0], "score_p95": qs[2],
                 "mean_abs_rank_shift": np.nanmean(np.abs(r - self.nominal_rank[:, None]), axis=1),
                 "published_share": share})
+            if self.groups is not None and len(np.unique(self.groups)) > 1:
+                out.insert(2, "ranked_among", self.groups)
         return out.sort_values(["rank", "mean_rank", "unit"], ignore_index=True, na_position="last")
 
     def component_summary(self) -> pd.DataFrame:

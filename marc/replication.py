@@ -27,7 +27,7 @@ def replication_framework(model: Model, draws: Draws, r: int) -> Framework:
         update: dict = {"weight": 0.0 if draws.excluded[k, r] else float(draws.weights[ind.id][r]),
                         "missing": _missing_policy(fw, ind, miss)}
         if norm != "declared" and ind.kind == "data":
-            update["normalise"] = alternative_spec(model.settings, norm)
+            update["normalise"] = alternative_spec(model.settings, norm, ind.id)
         indicators.append(ind.model_copy(update=update))
 
     def method(comp_id: str, comp) -> str:

@@ -31,21 +31,29 @@ from scipy import stats
 from marc import coding_uncertainty, engine
 from marc.aggregate import aggregate_component
 from marc.orientation import orientation_of, reversed_into_parent
-from marc.errors import MarcError
-from marc.framework import Missing, MinMax, Percentile, Rank, Uncertainty, ZScore
+from marc.errors import MarcError, Problem
+from marc.framework import Goalposts, Missing, MinMax, Percentile, Rank, Uncertainty, ZScore
 from marc.loader import Framework
 from marc.normalise import normalise, treat_outliers
-from marc.rank_intervals import UncertaintyResult, rank_desc
+from marc.rank_intervals import UncertaintyResult, rank_desc, rank_desc_within  # noqa: F401  (rank_desc: re-exported)
+from marc.uncertainty_settings import reference_problems
 
 FACTORS = ("weights", "normalisation", "aggregation", "missing_data", "indicator_set", "measurement_error", "expert_coding")
 ALTERNATIVE_SPECS = {"minmax": MinMax(method="minmax"), "zscore": ZScore(method="zscore", clip=3.0),
                      "rank": Rank(method="rank"), "percentile": Percentile(method="percentile")}
 
 
-def alternative_spec(settings: Uncertainty, name: str):
-    """The normalisation of alternative *name*, with the framework's declared parameters."""
+def alternative_spec(settings: Uncertainty, name: str, indicator: str | None = None):
+    """The normalisation of alternative *name* for *indicator*, with the framework's declared parameters:
+    zscore's clip and, per indicator, its declared mean and sd; minmax's declared range (goalposts)."""
     if name == "zscore":
+        declared = settings.zscore_parameters.get(indicator)
+        if declared is not None:
+            return ZScore(method="zscore", clip=settings.zscore_clip, mean=declared.mean, sd=declared.sd)
         return ZScore(method="zscore", clip=settings.zscore_clip)
+    if name == "minmax" and indicator in settings.minmax_ranges:
+        r = settings.minmax_ranges[indicator]
+        return Goalposts(method="goalposts", min=r.lower, max=r.upper)
     return ALTERNATIVE_SPECS[name]
 
 
@@ -157,14 +165,9 @@ def build(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame
                 continue
             me_vars[ind.id] = var
     nodes = set(ids) | set(fw.components)
-    for name, weights in s.weight_sets.items():
-        if set(weights) - nodes:
-            raise MarcError.single(fw.files.get(fw.index.id, "index.yaml"), "unknown-reference",
-                                   f"uncertainty.weight_sets.{name} names unknown id(s) {sorted(set(weights) - nodes)}")
-    unknown = set(s.measurement_error.variables) - set(ids)
-    if unknown:
-        raise MarcError.single(fw.files.get(fw.index.id, "index.yaml"), "unknown-reference",
-                               f"uncertainty.measurement_error.variables names unknown indicator(s) {sorted(unknown)}")
+    wrong = reference_problems(s, set(ids), nodes)  # settings passed in code; index.yaml's are located by the loader
+    if wrong:
+        raise MarcError([Problem(str(fw.files.get(fw.index.id, "index.yaml")), 0, 0, "unknown-reference", m) for _, m in wrong])
     data = panel[panel["variable"].isin(engine._needed(fw) | set(me_vars.values()))]
     norms, missings = list(dict.fromkeys(s.normalisation)), list(dict.fromkeys(s.missing))
     aggs = list(dict.fromkeys(s.aggregation))
@@ -186,7 +189,7 @@ def build(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame
                 if n == "declared" or ind.kind == "expert":
                     scores[v, k] = declared
                 else:
-                    scores[v, k] = normalise(x[:, None], alternative_spec(s, n), ind.direction,
+                    scores[v, k] = normalise(x[:, None], alternative_spec(s, n, ind.id), ind.direction,
                                              orientation=orientation_of(fw, ind.id))[0][:, 0]
                 imputed[v, k] = prep.imputed[ind.id][:, 0]
                 droppable[v, k] = (fw_m.missing_policy(ind).policy == "drop") | prep.not_applicable[ind.id]
@@ -344,7 +347,7 @@ def _perturbed(model: Model, ind_id: str, m: str, n: str, z: np.ndarray) -> np.n
         means = pd.DataFrame(X).groupby(g).transform("mean").to_numpy()
         X = np.where(np.isnan(X) & ~np.isnan(means) & pd.notna(g)[:, None], means, X)
     X, _ = treat_outliers(X, ind.outliers)
-    spec = ind.normalise if n == "declared" else alternative_spec(model.settings, n)
+    spec = ind.normalise if n == "declared" else alternative_spec(model.settings, n, ind_id)
     return normalise(X, spec, ind.direction, orientation=orientation_of(model.fw, ind_id))[0]
 
 
@@ -401,19 +404,23 @@ def evaluate(model: Model, design: np.ndarray, chunk: int = CHUNK) -> dict[str, 
 
 def run(fw: Framework, panel: pd.DataFrame, year: int, *, groups: pd.DataFrame | None = None,
         units: list[str] | None = None, n: int | None = None, seed: int | None = None,
-        settings: Uncertainty | None = None, model: Model | None = None) -> UncertaintyResult:
-    """Monte Carlo uncertainty of edition *year*: *n* replications (default: the framework's) with *seed*."""
+        settings: Uncertainty | None = None, model: Model | None = None, territories=()) -> UncertaintyResult:
+    """Monte Carlo uncertainty of edition *year*: *n* replications (default: the framework's) with *seed*.
+    Units listed in *territories* are ranked apart from the others (:mod:`marc.territories`)."""
     model = model or build(fw, panel, year, groups=groups, units=units, settings=settings)
     seed = model.settings.seed if seed is None else seed
     scores = evaluate(model, draw(model, n, seed))
-    return result_from(model, scores, seed)
+    return result_from(model, scores, seed, territories)
 
 
-def result_from(model: Model, scores: dict[str, np.ndarray], seed: int) -> UncertaintyResult:
+def result_from(model: Model, scores: dict[str, np.ndarray], seed: int, territories=()) -> UncertaintyResult:
     idx = model.fw.index.id
+    apart = set(territories)
+    groups = np.array(["territory" if u in apart else "state" for u in model.units]) if apart else None
     return UncertaintyResult(year=model.year, units=model.units, index_id=idx, nominal_score=model.nominal_score,
-                             nominal_rank=rank_desc(model.nominal_score), scores=scores, ranks=rank_desc(scores[idx]),
-                             factors=model.factors, settings=model.settings, seed=seed, notes=list(model.notes))
+                             nominal_rank=rank_desc_within(model.nominal_score, groups), scores=scores,
+                             ranks=rank_desc_within(scores[idx], groups), factors=model.factors, settings=model.settings,
+                             seed=seed, notes=list(model.notes), groups=groups)
 
 
 def from_outcome(outcome, panel: pd.DataFrame | None = None, year: int | None = None, **kwargs) -> UncertaintyResult:
@@ -423,4 +430,5 @@ def from_outcome(outcome, panel: pd.DataFrame | None = None, year: int | None = 
         panel = outcome.panel
     groups = outcome.countries.set_index("unit") if outcome.countries is not None else None
     units = sorted(set(outcome.results.components["unit"].unique()))
-    return run(outcome.framework, panel, year or outcome.years[-1], groups=groups, units=units, **kwargs)
+    apart = outcome.territories["unit"] if outcome.territories is not None else ()
+    return run(outcome.framework, panel, year or outcome.years[-1], groups=groups, units=units, territories=apart, **kwargs)

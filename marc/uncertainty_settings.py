@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from marc.framework_base import Strict
@@ -71,6 +71,27 @@ class SobolSettings(Strict):
     confidence: float = Field(0.95, gt=0, lt=1)
 
 
+class ZScoreParameters(Strict):
+    """Declared mean and spread of one indicator's (transformed) values for the zscore alternative."""
+
+    mean: float
+    sd: float = Field(..., gt=0, description="Standard deviation (spread); must be positive.")
+
+
+class MinMaxRange(Strict):
+    """Declared lower and upper bounds of one indicator's (transformed) values for the minmax alternative."""
+
+    lower: float = Field(..., description="Value that scores 0 (100 when lower is better).")
+    upper: float = Field(..., description="Value that scores 100 (0 when lower is better); values outside are capped.")
+
+    @model_validator(mode="after")
+    def _order(self) -> "MinMaxRange":
+        if self.lower >= self.upper:
+            raise PydanticCustomError("range-order", "minmax range needs lower < upper (got lower={lower}, upper={upper})",
+                                      {"lower": self.lower, "upper": self.upper})
+        return self
+
+
 NormalisationAlternative = Literal["declared", "minmax", "zscore", "rank", "percentile"]
 AggregationAlternative = Literal["declared", "arithmetic", "geometric", "harmonic"]
 MissingAlternative = Literal["declared", "none", "carry_forward", "group_mean", "drop"]
@@ -106,6 +127,12 @@ class Uncertainty(Strict):
         return value
 
     zscore_clip: float = Field(3.0, gt=0, description="The zscore alternative: z clipped to ±clip and mapped to 0–100.")
+    zscore_parameters: dict[str, ZScoreParameters] = Field(
+        default_factory=dict, description="The zscore alternative: indicator id -> declared {mean, sd}; indicators not "
+                                          "listed use the mean and sample sd observed in each edition's cross-section.")
+    minmax_ranges: dict[str, MinMaxRange] = Field(
+        default_factory=dict, description="The minmax alternative: indicator id -> declared {lower, upper} (capped); "
+                                          "indicators not listed use the range observed in each edition's cross-section.")
     aggregation: list[AggregationAlternative] = Field(default_factory=lambda: ["declared", "geometric"], min_length=1)
     aggregation_levels: Literal["index", "all"] = Field("index", description="Components whose aggregation is sampled.")
     missing: list[MissingAlternative] = Field(default_factory=lambda: ["declared", "none", "group_mean"], min_length=1,
@@ -115,3 +142,18 @@ class Uncertainty(Strict):
     expert_coding: ExpertCoding = Field(default_factory=ExpertCoding,
                                         description="Coder disagreement and confidence of expert-coded values.")
     sobol: SobolSettings = Field(default_factory=SobolSettings)
+
+
+def reference_problems(settings: Uncertainty, indicators: set[str], nodes: set[str]) -> list[tuple[tuple, str]]:
+    """``(location in index.yaml, message)`` for every id of the ``uncertainty:`` block that names no
+    indicator (or, for weight sets, no indicator or component); the loader locates them."""
+    out = []
+    for name, weights in settings.weight_sets.items():
+        out += [(("uncertainty", "weight_sets", name, node), f"uncertainty.weight_sets.{name} names {node!r}, which is "
+                 "not an indicator or component id") for node in weights if node not in nodes]
+    for key in ("zscore_parameters", "minmax_ranges"):
+        out += [(("uncertainty", key, ind), f"uncertainty.{key} names {ind!r}, which is not an indicator id")
+                for ind in getattr(settings, key) if ind not in indicators]
+    out += [(("uncertainty", "measurement_error", "variables", ind), f"uncertainty.measurement_error.variables names "
+             f"{ind!r}, which is not an indicator id") for ind in settings.measurement_error.variables if ind not in indicators]
+    return out

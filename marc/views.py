@@ -170,8 +170,14 @@ def map_frame(table: pd.DataFrame, metric: Metric, year: int, *, keep: set[str] 
     out = pd.DataFrame({"unit": t["unit"].astype(str), "name": t.get("name", t["unit"]), "value": value})
     if keep is not None:
         out.loc[~out["unit"].isin(keep), "value"] = np.nan
-    out["rank"], out["n_tied"] = competition_rank(out["value"])
-    out["n_ranked"] = int(out["value"].notna().sum())
+    if "ranked_among" in t.columns:  # territories are ranked apart from sovereign states (marc.territories)
+        out["ranked_among"] = t["ranked_among"].astype(str).to_numpy()
+        parts = [competition_rank(v) for _, v in out.groupby("ranked_among")["value"]]
+        out["rank"], out["n_tied"] = pd.concat([r for r, _ in parts]), pd.concat([n for _, n in parts])
+        out["n_ranked"] = out.groupby("ranked_among")["value"].transform("count").astype(int)
+    else:
+        out["rank"], out["n_tied"] = competition_rank(out["value"])
+        out["n_ranked"] = int(out["value"].notna().sum())
     if metric.kind in ("score", "risk") and years is not None:
         dy = years[(years["year"] == year) & (years["component"] == metric.column)][["unit", "data_year"]]
         out = out.merge(dy, on="unit", how="left")
@@ -199,10 +205,20 @@ def priority_frame(table: pd.DataFrame, year: int) -> pd.DataFrame:
                          "bivariate": cls.where(cls.notna(), NO_DATA)}).reset_index(drop=True)
 
 
+def same_group(table: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The rows ranked with *unit*: all of them, or its group (``ranked_among``) when territories are
+    ranked apart from sovereign states (:mod:`marc.territories`)."""
+    if "ranked_among" not in table.columns or not (table["unit"] == unit).any():
+        return table
+    group = table.loc[table["unit"] == unit, "ranked_among"].iloc[0]
+    return table[table["ranked_among"] == group]
+
+
 def headline(table: pd.DataFrame, fw: Framework, unit: str, year: int) -> pd.DataFrame:
     """``component, name, score, rank, n_ranked, percentile`` of one unit for the index, pillars and
-    governance (ranks among the units with a score that edition)."""
-    t = table[table["year"] == year]
+    governance (ranks among the units with a score that edition, within the unit's group when
+    territories are ranked apart)."""
+    t = same_group(table[table["year"] == year], unit)
     rows = []
     for comp in [fw.index.id, *components(fw)]:
         if comp not in t.columns:

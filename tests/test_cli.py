@@ -117,6 +117,42 @@ def test_score_with_rank_intervals(fixture_run, tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(out), pd.read_csv(again))
 
 
+def test_uncertainty_with_panel_matches_score(fixture_run, tmp_path):
+    """``marc uncertainty --panel FILE`` reads the panel as ``marc score --panel`` does: same intervals."""
+    fw, panel = fixture_run
+    out, scored = tmp_path / "unc.csv", tmp_path / "scored.csv"
+    run = marc("uncertainty", "--framework", fw, "--panel", panel, "--year", 2003, "--n", 200, "--seed", 3, "--out", out)
+    assert run.returncode == 0, run.stderr
+    assert "Rank intervals, edition 2003: 200 replications, seed 3" in run.stdout
+    assert marc("score", "--framework", fw, "--panel", panel, "--year", 2003, "--uncertainty", 200, "--seed", 3,
+                "--out", scored).returncode == 0
+    u, s = pd.read_csv(out).set_index("unit"), pd.read_csv(scored).set_index("unit")
+    assert sorted(u.index) == ["KEN", "NOR"]
+    for col in ("rank_p05", "rank_p95", "score_p05", "score_p95", "median_rank"):
+        assert u[col].to_dict() == pytest.approx(s.loc[u.index, col].to_dict())
+    assert u.loc["NOR", "score"] == pytest.approx(s.loc["NOR", "readiness"])
+
+
+def test_uncertainty_reports_dropped_territory_rows(fixture_run, tmp_path):
+    fw, _ = fixture_run
+    panel = tmp_path / "p.csv"
+    make_panel({"a": {("KEN", 2003): 30, ("NOR", 2003): 70, ("PRI", 2003): 50},
+                "b": {("KEN", 2003): 50, ("NOR", 2003): 10, ("PRI", 2003): 20}}).to_csv(panel, index=False)
+    run = marc("uncertainty", "--framework", fw, "--panel", panel, "--n", 50)
+    assert run.returncode == 0, run.stderr
+    assert "warning: source test: 2 row(s) dropped" in run.stderr and "PRI (Puerto Rico): 2 row(s)" in run.stderr
+    assert "PRI" not in run.stdout
+
+
+def test_uncertainty_bad_panel_exit_2(fixture_run, tmp_path):
+    fw, _ = fixture_run
+    bad = tmp_path / "bad.csv"
+    bad.write_text("unit,year,value\nKEN,2003,1\n")
+    run = marc("uncertainty", "--framework", fw, "--panel", bad)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "bad.csv" in run.stderr and "missing column(s) ['variable', 'source']" in run.stderr
+
+
 def test_evidence_add_validates_saves_and_moves_the_score(tmp_path):
     root = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]}, first=2003, last=2003)
     add_expert_slot(root / "p.yaml", "strategy")

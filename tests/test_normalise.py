@@ -51,6 +51,23 @@ def test_zscore_by_hand():
     assert not clipped.any()
 
 
+def test_zscore_declared_mean_and_sd_by_hand():
+    # declared μ = 10, σ = 4: z = (2 − 10)/4 = −2, (14 − 10)/4 = 1, (30 − 10)/4 = 5 → clipped at 3; clip 3 → (z + 3)/6
+    spec = ZScore(method="zscore", clip=3, mean=10, sd=4)
+    s, clipped = normalise(col([2, 14, 30]), spec, "higher_is_better")
+    np.testing.assert_allclose(s[:, 0], [100 / 6, 400 / 6, 100])
+    assert clipped[:, 0].tolist() == [False, False, True]
+    # one unit alone keeps its declared-parameter score (the observed cross-section would give 50)
+    np.testing.assert_allclose(normalise(col([14]), spec, "lower_is_better")[0][:, 0], [100 - 400 / 6])
+
+
+@pytest.mark.parametrize("kwargs, message", [({"mean": 1}, "declare both mean and sd"),
+                                             ({"mean": 1, "sd": 2, "reference": {"from": 2000, "to": 2001}}, "reference period")])
+def test_zscore_declared_parameters_are_checked(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ZScore(method="zscore", **({**kwargs, "reference": Period(**kwargs["reference"])} if "reference" in kwargs else kwargs))
+
+
 def test_zscore_clip():
     # z of the outlier is far beyond 1 -> clipped to 100
     values = col([0, 0, 0, 0, 100])

@@ -120,3 +120,30 @@ def test_later_data_never_changes_an_earlier_edition(d, extra, method):
     c1 = r1.components.sort_values(key, ignore_index=True)
     c2 = r2.components[r2.components.year <= 2002].sort_values(key, ignore_index=True)
     pd.testing.assert_frame_equal(c1, c2)
+
+
+@SETTINGS
+@given(st.lists(st.floats(-1e4, 1e4, allow_nan=False), min_size=3, max_size=30).filter(lambda v: np.ptp(v) > 1e-3),
+       st.floats(0.5, 4), st.sampled_from(["higher_is_better", "lower_is_better"]))
+def test_declared_zscore_and_minmax_parameters_equal_the_observed_ones(values, clip, direction):
+    """Declaring the observed mean and sd (or min and max) reproduces the observed z-score (min-max);
+    declared parameters stay fixed, so the score is monotone in x and lies in [0, 100]."""
+    from marc.framework import Goalposts
+    from marc.uncertainty import alternative_spec
+    from marc.uncertainty_settings import MinMaxRange, Uncertainty, ZScoreParameters
+
+    x = np.array(values)[:, None]
+    mu, sd = float(x.mean()), float(x.std(ddof=1))
+    s = Uncertainty(zscore_clip=clip, zscore_parameters={"a": ZScoreParameters(mean=mu, sd=sd)},
+                    minmax_ranges={"a": MinMaxRange(lower=float(x.min()), upper=float(x.max()))})
+    declared_z, observed_z = alternative_spec(s, "zscore", "a"), alternative_spec(s, "zscore", "other")
+    assert declared_z.mean == mu and observed_z.mean is None and observed_z.clip == clip
+    np.testing.assert_allclose(normalise(x, declared_z, direction)[0], normalise(x, observed_z, direction)[0], atol=1e-6)
+    declared_m = alternative_spec(s, "minmax", "a")
+    assert isinstance(declared_m, Goalposts) and isinstance(alternative_spec(s, "minmax", "other"), MinMax)
+    np.testing.assert_allclose(normalise(x, declared_m, direction)[0], normalise(x, MinMax(method="minmax"), direction)[0],
+                               atol=1e-6)
+    fixed = ZScore(method="zscore", clip=clip, mean=mu + sd, sd=sd / 2)  # not the observed ones
+    out = normalise(np.sort(x, axis=0), fixed, direction)[0][:, 0]
+    steps = np.diff(out) if direction == "higher_is_better" else -np.diff(out)
+    assert (steps >= -1e-9).all() and out.min() >= 0 and out.max() <= 100

@@ -217,3 +217,74 @@ def test_named_weight_sets_are_drawn_and_match_the_engine(fw):
     with pytest.raises(MarcError) as err:
         unc.build(fw, panel, 2005, groups=groups, settings=bad)
     assert "alhpa" in str(err.value)
+
+
+def test_declared_zscore_parameters_and_minmax_ranges(fw):
+    """The zscore alternative uses an indicator's declared mean and sd, the minmax alternative its declared
+    range (capped); indicators not listed keep the observed cross-section; the engine agrees."""
+    from marc.uncertainty_settings import MinMaxRange, ZScoreParameters
+
+    panel, groups = _panel(np.random.default_rng(31), missing=0.0), _groups()
+    settings = ZERO.model_copy(update={"normalisation": ["zscore", "minmax"], "zscore_clip": 2.0,
+                                       "zscore_parameters": {"a": ZScoreParameters(mean=40.0, sd=10.0)},
+                                       "minmax_ranges": {"b": MinMaxRange(lower=20.0, upper=60.0)}})
+    model = unc.build(fw, panel, 2005, groups=groups, settings=settings)
+    assert model.norms == ["zscore", "minmax"]
+    x = panel[panel["year"] == 2005].pivot(index="unit", columns="variable", values="value").reindex(model.units)
+    a, b, c = (model.indicators.index(i) for i in "abc")
+    # zscore of a: declared μ = 40, σ = 10, clip 2: s = 100 (clip(z, −2, 2) + 2) / 4
+    expect_a = 100 * (np.clip((x["custom/a"] - 40) / 10, -2, 2) + 2) / 4
+    np.testing.assert_allclose(model.scores[0, a], expect_a.to_numpy(), atol=1e-9)
+    # zscore of c: not declared, so the observed mean and sample sd of the cross-section
+    xc = x["custom/c"]
+    expect_c = 100 * (np.clip((xc - xc.mean()) / xc.std(ddof=1), -2, 2) + 2) / 4
+    np.testing.assert_allclose(model.scores[0, c], expect_c.to_numpy(), atol=1e-9)
+    # minmax of b (lower is better): declared 20–60, capped, reversed
+    expect_b = 100 - 100 * np.clip((x["custom/b"] - 20) / 40, 0, 1)
+    np.testing.assert_allclose(model.scores[1 * len(model.missings), b], expect_b.to_numpy(), atol=1e-9)
+    assert (model.scores[1 * len(model.missings), b] == 0).any()  # a capped value really occurs in this draw
+    # minmax of c: observed range
+    expect_mc = 100 * (xc - xc.min()) / (xc.max() - xc.min())
+    np.testing.assert_allclose(model.scores[1 * len(model.missings), c], expect_mc.to_numpy(), atol=1e-9)
+    design = unc.draw(model, 8, seed=4)
+    scores, draws = unc.evaluate(model, design), unc.decode(model, design)
+    for r in range(8):
+        res = engine.score(replication_framework(model, draws, r), replication_panel(model, draws, r, panel), [2005],
+                           groups=groups).components
+        got = res[res["component"] == "readiness"].set_index("unit")["score"].reindex(model.units).to_numpy()
+        np.testing.assert_allclose(scores["readiness"][:, r], got, atol=1e-9)
+
+
+def test_uncertainty_ids_are_located_errors(tmp_path):
+    root = write_framework(tmp_path / "fw", PILLARS)
+    (root / "index.yaml").write_text((root / "index.yaml").read_text() + (
+        "uncertainty:\n"
+        "  zscore_parameters:\n"
+        "    a: {mean: 1, sd: 2}\n"
+        "    zz: {mean: 1, sd: 2}\n"
+        "  minmax_ranges:\n"
+        "    bb: {lower: 0, upper: 1}\n"
+        "  weight_sets:\n"
+        "    panel: {alpha: 2, gamma: 1}\n"))
+    with pytest.raises(MarcError) as err:
+        load_framework(root)
+    text = str(err.value)
+    n = len((root / "index.yaml").read_text().splitlines())
+    assert f"index.yaml:{n - 4}:5: [unknown-reference] uncertainty.zscore_parameters names 'zz'" in text
+    assert f"index.yaml:{n - 2}:5: [unknown-reference] uncertainty.minmax_ranges names 'bb'" in text
+    assert f"index.yaml:{n}:23: [unknown-reference] uncertainty.weight_sets.panel names 'gamma'" in text
+    assert "'a'" not in text and "'alpha'" not in text
+
+
+@pytest.mark.parametrize("block, code, where", [
+    ("  zscore_parameters:\n    a: {mean: 1, sd: 0}\n", "[out-of-range] Input should be greater than 0", "{n}:18"),
+    ("  minmax_ranges:\n    a: {lower: 5, upper: 5}\n", "range-order", "{n}:"),
+    ("  zscore_parameters:\n    a: {mean: 1}\n", "missing", "{n}:"),
+])
+def test_bad_uncertainty_parameters_are_located(tmp_path, block, code, where):
+    root = write_framework(tmp_path / "fw", PILLARS)
+    (root / "index.yaml").write_text((root / "index.yaml").read_text() + "uncertainty:\n" + block)
+    with pytest.raises(MarcError) as err:
+        load_framework(root)
+    n = len((root / "index.yaml").read_text().splitlines())
+    assert f"index.yaml:{where.format(n=n)}" in str(err.value) and code in str(err.value)

@@ -20,10 +20,11 @@ from marc.errors import MarcError
 console = Console(highlight=False)
 
 
-def _outcome(framework: Optional[Path], year: Optional[int], mirror: Optional[Path]):
-    """Scores only: the audit and the uncertainty analysis need no hazard layers."""
+def _outcome(framework: Optional[Path], year: Optional[int], mirror: Optional[Path], panel: Optional[Path] = None):
+    """Scores only: the audit and the uncertainty analysis need no hazard layers.  With *panel*, that
+    tidy panel (Parquet/CSV) is used instead of the pulled data, as ``marc score --panel``."""
     outcome = project.compute(framework or project.default_framework_dir(), years=[year] if year else "latest",
-                              mirror=mirror, hazards=False)
+                              panel=project.read_panel_file(panel) if panel else None, mirror=mirror, hazards=False)
     return outcome, outcome.panel
 
 
@@ -120,18 +121,22 @@ def uncertainty_cmd(framework: Optional[Path] = typer.Option(None, help="Framewo
                     out: Optional[Path] = typer.Option(None, "--out", help="Per-unit table: .csv, .xlsx or .parquet; with --sobol "
                                                                                 "the indices go to <name>-sobol<ext>."),
                     top: int = typer.Option(20, help="Rows to print."),
+                    panel: Optional[Path] = typer.Option(None, help="Use this tidy panel (Parquet/CSV) instead of the pulled data."),
                     mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
     """Monte Carlo rank intervals per unit (and optionally Sobol' sensitivity indices)."""
     from marc import sensitivity, uncertainty
 
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".parquet"):
         raise MarcError.single(out, "bad-extension", "--out must end in .csv, .xlsx or .parquet")
-    outcome, panel = _outcome(framework, year, mirror)
+    outcome, panel = _outcome(framework, year, mirror, panel)
+    for text in outcome.framework.warnings:  # an older schema, panel rows left out (territories) ...
+        Console(stderr=True, highlight=False).print(f"warning: {text}", markup=False)
     groups = outcome.countries.set_index("unit") if outcome.countries is not None else None
     units = sorted(outcome.results.components["unit"].unique())
     started = time.perf_counter()
     model = uncertainty.build(outcome.framework, panel, outcome.years[-1], groups=groups, units=units)
-    result = uncertainty.run(outcome.framework, panel, model.year, n=n, seed=seed, model=model)
+    result = uncertainty.run(outcome.framework, panel, model.year, n=n, seed=seed, model=model,
+                             territories=outcome.territories["unit"] if outcome.territories is not None else ())
     seconds = time.perf_counter() - started
     summary = result.summary()
     if outcome.countries is not None and "name" in outcome.countries.columns:
