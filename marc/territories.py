@@ -88,15 +88,18 @@ def dropped_rows(panel: pd.DataFrame, units) -> pd.DataFrame:
 
 
 def dropped_messages(dropped: pd.DataFrame, include: bool = False) -> list[str]:
-    """One warning per source (and kind) naming every unit dropped, its row count and first panel row."""
+    """One warning per kind (territories, other units): the rows dropped, per source, and every unit with
+    its row count (``Outcome.dropped`` keeps the full table, first panel row included)."""
     lines = []
-    for (source, terr), part in dropped.groupby(["source", "territory"], sort=True):
-        units = "; ".join(f"{r.unit} ({r.name}): {r.rows:,} row(s), first panel row {r.first_row} "
-                          f"({r.variable}, {r.year})" for r in part.itertuples())
+    for terr, part in dropped.groupby("territory", sort=False):
         why = ("territories and other units outside the sovereign states (UN members, Palestine, Kosovo), not scored: "
                "set 'territories: include' in index.yaml to score them, ranked apart" if terr and not include
                else "not a unit this framework scores")
-        lines.append(f"source {source}: {int(part['rows'].sum()):,} row(s) dropped ({why}): {units}")
+        by_source = ", ".join(f"{src} {n:,}" for src, n in part.groupby("source")["rows"].sum().items())
+        per_unit = part.groupby(["unit", "name"])["rows"].sum()
+        units = ", ".join(f"{u} ({name}) {n:,}" for (u, name), n in per_unit.items())
+        lines.append(f"{int(part['rows'].sum()):,} panel row(s) of {len(per_unit)} unit(s) dropped ({why}); "
+                     f"rows by source: {by_source}; units: {units}")
     return lines
 
 

@@ -140,7 +140,7 @@ def test_uncertainty_reports_dropped_territory_rows(fixture_run, tmp_path):
                 "b": {("KEN", 2003): 50, ("NOR", 2003): 10, ("PRI", 2003): 20}}).to_csv(panel, index=False)
     run = marc("uncertainty", "--framework", fw, "--panel", panel, "--n", 50)
     assert run.returncode == 0, run.stderr
-    assert "warning: source test: 2 row(s) dropped" in run.stderr and "PRI (Puerto Rico): 2 row(s)" in run.stderr
+    assert "warning: 2 panel row(s) of 1 unit(s) dropped" in run.stderr and "units: PRI (Puerto Rico) 2" in run.stderr
     assert "PRI" not in run.stdout
 
 

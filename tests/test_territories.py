@@ -66,10 +66,10 @@ def test_territories_are_dropped_by_default_and_every_row_is_reported(case):
     assert dropped["rows"].to_dict() == {"GRL": 2, "PRI": 2, "TWN": 2}
     assert dropped["first_row"].to_dict() == {"PRI": 2, "GRL": 3, "TWN": 4}  # positions in the panel
     assert dropped["territory"].all()
-    [message] = [w for w in out.framework.warnings if "row(s) dropped" in w]
-    assert message.startswith("source test: 6 row(s) dropped (territories and other units outside the sovereign states")
-    assert "set 'territories: include' in index.yaml" in message
-    assert "PRI (Puerto Rico): 2 row(s), first panel row 2 (custom/a, 2003)" in message
+    [message] = [w for w in out.framework.warnings if "row(s) of" in w]
+    assert message.startswith("6 panel row(s) of 3 unit(s) dropped (territories and other units outside the sovereign states")
+    assert "set 'territories: include' in index.yaml" in message and "rows by source: test 6;" in message
+    assert message.endswith("units: GRL (Greenland) 2, PRI (Puerto Rico) 2, TWN (Taiwan) 2")
 
 
 def test_opted_in_territories_are_ranked_apart_with_their_sovereign(case):
@@ -77,7 +77,7 @@ def test_opted_in_territories_are_ranked_apart_with_their_sovereign(case):
     _opt_in(fw)
     out = project.compute(fw, years=[2003], panel=panel, countries=countries, hazards=False)
     t = out.table().set_index("unit")
-    assert not [w for w in out.framework.warnings if "row(s) dropped" in w] and out.dropped.empty
+    assert not [w for w in out.framework.warnings if "row(s) of" in w] and out.dropped.empty
     # scores (equal weights): KEN 40, NOR 50; PRI 57.5, GRL 30, TWN 85
     assert t["readiness"].to_dict() == pytest.approx({"KEN": 40, "NOR": 50, "PRI": 57.5, "GRL": 30, "TWN": 85})
     assert t["ranked_among"].to_dict() == {"KEN": "state", "NOR": "state", "PRI": "territory", "GRL": "territory",
@@ -108,7 +108,7 @@ def test_panel_without_country_table_drops_territories_unless_opted_in(case):
     custom = pd.concat([panel, make_panel({"a": {("basin-1", 2003): 10}, "b": {("basin-1", 2003): 10}})])
     out = project.compute(fw, years=[2003], panel=custom, hazards=False)
     assert sorted(out.table()["unit"]) == ["KEN", "NOR", "basin-1"]  # non-ISO units of a panel stay
-    assert any("PRI (Puerto Rico): 2 row(s)" in w for w in out.framework.warnings)
+    assert any("PRI (Puerto Rico) 2" in w for w in out.framework.warnings)
     _opt_in(fw)
     out = project.compute(fw, years=[2003], panel=custom, hazards=False)
     t = out.table().set_index("unit")
