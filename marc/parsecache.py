@@ -61,9 +61,11 @@ def yaml_model(path: Path, model: type) -> tuple[yamlio.YamlDoc, Any]:
     return _get(("yaml", str(path), model.__name__, digest), build)
 
 
-def csv_frame(path: Path, parse: Callable[[bytes, list[Problem]], Any], kind: str, problems: list[Problem]) -> Any:
-    """``parse(data, problems)`` of the CSV at *path*, once per content; its problems are replayed on a hit."""
-    data = path.read_bytes()
+def csv_frame(path: Path, parse: Callable[[bytes, list[Problem]], Any], kind: str, problems: list[Problem],
+              data: bytes | None = None) -> Any:
+    """``parse(data, problems)`` of the CSV at *path* (whose bytes, *data*, the caller may have read
+    already), once per content; its problems are replayed on a hit."""
+    data = path.read_bytes() if data is None else data
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
 
     def build():

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+import json
+import math
 from pathlib import Path
 from typing import Any, Iterable, TypeVar
 
@@ -61,17 +62,42 @@ def _yaml() -> YAML:
     return y
 
 
-@dataclass
-class YamlDoc:
-    """A parsed YAML file: its path, its round-trip tree (with comments and positions)."""
+_UNPARSED = object()
 
-    path: Path
-    root: Any
-    text: str
+
+class YamlDoc:
+    """A parsed YAML file: its path, its text and its round-trip tree (with comments and positions).
+
+    A document found in the parse store (:mod:`marc.parsestore`) arrives as plain data; its
+    round-trip tree is parsed from the same text only when something asks for it (an error's
+    location, an edit), so a clean load never runs ruamel's parser twice.
+    """
+
+    def __init__(self, path: Path | str, root: Any = _UNPARSED, text: str = "", *, plain: str | None = None) -> None:
+        self.path = Path(path)
+        self.text = text
+        self._root = root
+        self._plain = plain  # the plain data as JSON (from the parse store), while no tree is built
+
+    @property
+    def root(self) -> Any:
+        if self._root is _UNPARSED:
+            self._root = parse_text(self.text, self.path).root
+        return self._root
+
+    @root.setter
+    def root(self, value: Any) -> None:
+        self._root = value
 
     @property
     def data(self) -> Any:
+        """The document as plain dicts, lists and scalars (a fresh copy on every call)."""
+        if self._root is _UNPARSED and self._plain is not None:
+            return json.loads(self._plain)
         return to_plain(self.root)
+
+    def __repr__(self) -> str:
+        return f"YamlDoc(path={str(self.path)!r})"
 
 
 def _check_events(y: YAML, text: str, path: Path) -> tuple[int, int]:
@@ -215,7 +241,41 @@ def read(path: Path | str) -> YamlDoc:
         raise MarcError.single(path, "encoding", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise MarcError.single(path, "unreadable", f"cannot read the file ({exc.strerror or exc})", 1, 1) from None
-    return parse_text(text, path)
+    return _parse_stored(raw, text, path)
+
+
+def _parse_stored(raw: bytes, text: str, path: Path) -> YamlDoc:
+    """:func:`parse_text`, through the on-disk parse store: a file parsed before (the same bytes, the
+    same ruamel.yaml and the same checks) is not parsed again; only clean parses are stored."""
+    from marc import parsestore
+
+    name = parsestore.key("yaml", parsestore.digest(raw), parsestore.code(__name__), parsestore.versions("ruamel.yaml"))
+    body = parsestore.get(name)
+    if body is not None:
+        try:
+            plain = body.decode("utf-8")
+            json.loads(plain)
+            return YamlDoc(path, text=text, plain=plain)
+        except ValueError:
+            pass  # an unreadable entry: parse as if there were none
+    doc = parse_text(text, path)
+    plain = to_plain(doc.root)
+    if _json_plain(plain):
+        parsestore.put(name, json.dumps(plain, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+    return doc
+
+
+def _json_plain(value: Any) -> bool:
+    """True when JSON gives *value* back unchanged (string keys; no dates, tags or non-finite numbers)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_json_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(type(k) is str and _json_plain(v) for k, v in value.items())
+    return False
 
 
 def to_plain(node: Any) -> Any:
