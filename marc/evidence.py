@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pycountry
 
 from marc.errors import Problem
 from marc.framework import Indicator
@@ -50,6 +49,8 @@ _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$")
 
 def valid_unit(code: str) -> bool:
     """An ISO 3166-1 alpha-3 code (or XKX), or a subnational id of the form ISO3-xxx."""
+    import pycountry  # only when a CSV is checked (a stored parse needs no country list)
+
     iso = code.split("-", 1)[0]
     return iso in EXTRA_UNITS or pycountry.countries.get(alpha_3=iso) is not None
 
@@ -245,7 +246,10 @@ def read_custom(root: Path, problems: list[Problem], units: frozenset[str] | Non
         contents = None  # the per-file reader reports the file that cannot be read
     name = None
     if contents is not None and paths:
-        name = parsestore.key(kind, parsestore.code(__name__), parsestore.versions("pycountry", "pandas", "pyarrow"),
+        import pyarrow
+
+        name = parsestore.key(kind, parsestore.code(__name__), parsestore.package("pycountry", "databases/iso3166-1.json"),
+                              f"pandas {pd.__version__} pyarrow {pyarrow.__version__}",
                               *(f"{p.stem}={parsestore.digest(data)}" for p, data in zip(paths, contents)))
         stored = parsestore.get_frame(name, columns)
         if stored is not None:

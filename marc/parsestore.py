@@ -5,7 +5,7 @@ processes (``marc score`` run after run, a restarted app).  An entry is keyed by
 the *bytes* it was parsed from (never by a file's name, size or modification time), together with
 the store's format and everything else the parse depends on: the source of the MARC module that
 parses and checks it (so changing a reader or a limit invalidates its entries) and the versions of
-the packages it uses (ruamel.yaml, pycountry, pyarrow).  So an edited file, even one edited within the same clock tick or
+the packages it uses (ruamel.yaml, pycountry, pandas, pyarrow).  So an edited file, even one edited within the same clock tick or
 restored to an older content, is never served stale, and an upgrade makes every entry a miss.
 
 Only successful parses are stored, and only as data (JSON, or Arrow IPC for tables): nothing
@@ -52,11 +52,21 @@ def folder() -> Path:
 
 
 @lru_cache(maxsize=None)
-def versions(*packages: str) -> str:
-    """``name version`` of each installed package (part of an entry's key)."""
-    from importlib.metadata import version
+def package(name: str, *files: str) -> str:
+    """The identity of installed package *name* (part of an entry's key) without importing it: a digest
+    of its ``__init__.py`` (ruamel.yaml's holds its version) and of *files* inside it (pycountry's
+    country list).  ``importlib.metadata`` would cost more start-up time than the store saves."""
+    import importlib.util
 
-    return "|".join(f"{p} {version(p)}" for p in packages)
+    spec = importlib.util.find_spec(name)
+    folder = Path(spec.origin).parent if spec is not None and spec.origin else None
+    h = hashlib.blake2b(digest_size=16)
+    for rel in ("__init__.py", *files):
+        try:
+            h.update(folder.joinpath(rel).read_bytes() if folder is not None else b"absent")
+        except OSError:
+            h.update(b"unreadable")
+    return f"{name} {h.hexdigest()}"
 
 
 @lru_cache(maxsize=None)

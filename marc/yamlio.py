@@ -16,11 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+# ruamel.yaml is imported where it is used: a load served from the parse store never needs it
 
 from marc.atomic import locked, replace_if_unchanged, write_bytes
 from marc.errors import MarcError, Problem
@@ -52,7 +48,9 @@ _CODES = {
 }
 
 
-def _yaml() -> YAML:
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
     y = YAML(typ="rt")
     y.version = None  # YAML 1.2 semantics (ruamel default)
     y.allow_duplicate_keys = False
@@ -100,10 +98,12 @@ class YamlDoc:
         return f"YamlDoc(path={str(self.path)!r})"
 
 
-def _check_events(y: YAML, text: str, path: Path) -> tuple[int, int]:
+def _check_events(y: Any, text: str, path: Path) -> tuple[int, int]:
     """Depth and alias limits, checked on the event stream before anything is built (no recursion).
 
     Returns the 1-based (line, column) of the first alias (1, 1 when there is none)."""
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
     depth, aliases, first = 0, 0, (1, 1)
     for event in y.parse(text):
         if isinstance(event, CollectionStartEvent):
@@ -126,6 +126,8 @@ def _check_events(y: YAML, text: str, path: Path) -> tuple[int, int]:
 
 
 def _node_mark(parent: Any, key: Any) -> tuple[int, int]:
+    from ruamel.yaml.comments import CommentedMap
+
     try:
         ln, cl = parent.lc.key(key) if isinstance(parent, CommentedMap) else parent.lc.item(key)
         return ln + 1, cl + 1
@@ -196,6 +198,9 @@ def parse_text(text: str, path: Path | str = "<text>") -> YamlDoc:
     if len(text) > MAX_BYTES:
         raise MarcError([Problem(str(path), 0, 0, "too-large",
                                  f"{len(text):,} characters; a YAML file may have at most {MAX_BYTES:,}")])
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError
+
     y = _yaml()
     try:
         alias_at = _check_events(y, text, path)
@@ -249,7 +254,7 @@ def _parse_stored(raw: bytes, text: str, path: Path) -> YamlDoc:
     same ruamel.yaml and the same checks) is not parsed again; only clean parses are stored."""
     from marc import parsestore
 
-    name = parsestore.key("yaml", parsestore.digest(raw), parsestore.code(__name__), parsestore.versions("ruamel.yaml"))
+    name = parsestore.key("yaml", parsestore.digest(raw), parsestore.code(__name__), parsestore.package("ruamel.yaml"))
     body = parsestore.get(name)
     if body is not None:
         try:
@@ -300,6 +305,8 @@ def locate(root: Any, loc: Iterable[Any]) -> tuple[int, int]:
 
     For a mapping key that is present we point at the key itself; for an unknown key too.
     """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     node = root
     line, col = (1, 1)
     for part in loc:
