@@ -251,9 +251,13 @@ def read_custom(root: Path, problems: list[Problem], units: frozenset[str] | Non
         name = parsestore.key(kind, parsestore.code(__name__), parsestore.package("pycountry", "databases/iso3166-1.json"),
                               f"pandas {pd.__version__} pyarrow {pyarrow.__version__}",
                               *(f"{p.stem}={parsestore.digest(data)}" for p, data in zip(paths, contents)))
-        stored = parsestore.get_frame(name, columns)
+        stored = parsecache.lookup(("custom-set", name))  # this process loaded the same files already
+        if stored is None:
+            stored = parsestore.get_frame(name, columns)
+            if stored is not None:
+                parsecache.remember(("custom-set", name), stored)
         if stored is not None:
-            return stored
+            return stored.copy()  # callers own their frame, as they own pd.concat's
     start = len(problems)
     frames = []
     for k, path in enumerate(paths):  # the bytes the key was made from, never a second read
@@ -266,6 +270,7 @@ def read_custom(root: Path, problems: list[Problem], units: frozenset[str] | Non
     frame = pd.concat(frames, ignore_index=True)
     if name is not None and len(problems) == start and len(frames) == len(paths):
         parsestore.put_frame(name, frame)
+        parsecache.remember(("custom-set", name), frame.copy())
     return frame
 
 

@@ -33,6 +33,19 @@ def _get(key: tuple, build: Callable[[], Any]) -> Any:
     return value
 
 
+def lookup(key: tuple) -> Any:
+    """The value remembered under *key* (see :func:`remember`), or None."""
+    if key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    return None
+
+
+def remember(key: tuple, value: Any) -> None:
+    """Keep *value* (never None) under *key* for the rest of the process."""
+    _get(key, lambda: value)
+
+
 def clear() -> None:
     """Forget every parsed file (tests and benchmarks measure a cold load with it)."""
     _cache.clear()
