@@ -266,7 +266,11 @@ def _parse_stored(raw: bytes, text: str, path: Path) -> YamlDoc:
     doc = parse_text(text, path)
     plain = to_plain(doc.root)
     if _json_plain(plain):
-        parsestore.put(name, json.dumps(plain, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+        try:
+            body = json.dumps(plain, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except ValueError:  # e.g. a lone surrogate from a "\ud800" escape: not storable, still parsed
+            return doc
+        parsestore.put(name, body)
     return doc
 
 

@@ -122,6 +122,8 @@ def test_yaml_that_json_cannot_hold_is_parsed_every_time(tmp_path, store):
     stored = yamlio.read(path)
     assert stored.data == first == {"plain": {"a": [1, 2.5, True, None, -0.0, "no"]}}
     assert type(stored.data["plain"]["a"][0]) is int and str(stored.data["plain"]["a"][4]) == "-0.0"
+    path.write_text('name: "\\ud800 half a surrogate pair"\n')  # JSON-plain, yet not UTF-8 encodable
+    assert yamlio.read(path).data == yamlio.read(path).data == {"name": "\ud800 half a surrogate pair"}
 
 
 def test_the_store_can_be_off_or_unwritable(tmp_path, monkeypatch):
