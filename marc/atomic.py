@@ -23,8 +23,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from filelock import FileLock, Timeout
-
 from marc.errors import MarcError
 
 #: Seconds a writer waits for another writer's lock before giving up with a ``locked`` error
@@ -113,6 +111,8 @@ def locked(path: Path | str, timeout: float | None = None) -> Iterator[Path]:
     runs inside ``with locked(path):``.  Raises a ``locked`` :class:`MarcError` after *timeout*
     seconds (default :data:`LOCK_TIMEOUT`).  Re-entrant within one process.
     """
+    from filelock import FileLock, Timeout  # imported by writers only: not on the scoring path's start-up
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_file(path)), timeout=LOCK_TIMEOUT if timeout is None else timeout)

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pycountry
 
 from marc.errors import Problem
 from marc.framework import Indicator
@@ -50,6 +49,8 @@ _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$")
 
 def valid_unit(code: str) -> bool:
     """An ISO 3166-1 alpha-3 code (or XKX), or a subnational id of the form ISO3-xxx."""
+    import pycountry  # only when a CSV is checked (a stored parse needs no country list)
+
     iso = code.split("-", 1)[0]
     return iso in EXTRA_UNITS or pycountry.countries.get(alpha_3=iso) is not None
 
@@ -227,20 +228,50 @@ def read_expert(root: Path, indicators: list[Indicator], problems: list[Problem]
 
 def read_custom(root: Path, problems: list[Problem], units: frozenset[str] | None = None) -> pd.DataFrame:
     """Custom CSVs as panel rows (variable ``custom/<stem>``); *units*: the framework's own unit ids, if it
-    declares a unit list (otherwise ISO3 codes)."""
+    declares a unit list (otherwise ISO3 codes).
+
+    Each file is parsed once per content in a process (:mod:`marc.parsecache`), and the clean result
+    of the whole set is kept on disk (:mod:`marc.parsestore`, keyed by every file's bytes), so a new
+    process reads one stored table instead of checking every row again."""
     import hashlib
 
-    from marc import parsecache
+    from marc import parsecache, parsestore
 
-    frames = []
+    columns = ["unit", "year", "variable", "value", "source"]
     kind = "custom" if units is None else "custom:" + hashlib.blake2b("\n".join(sorted(units)).encode(), digest_size=8).hexdigest()
-    for path in sorted((root / "custom").glob("*.csv")):
+    paths = sorted((root / "custom").glob("*.csv"))
+    try:
+        contents = [path.read_bytes() for path in paths]
+    except OSError:
+        contents = None  # the per-file reader reports the file that cannot be read
+    name = None
+    if contents is not None and paths:
+        import pyarrow
+
+        name = parsestore.key(kind, parsestore.code(__name__), parsestore.package("pycountry", "databases/iso3166-1.json"),
+                              f"pandas {pd.__version__} pyarrow {pyarrow.__version__}",
+                              *(f"{p.stem}={parsestore.digest(data)}" for p, data in zip(paths, contents)))
+        stored = parsecache.lookup(("custom-set", name))  # this process loaded the same files already
+        if stored is None:
+            stored = parsestore.get_frame(name, columns)
+            if stored is not None:
+                parsecache.remember(("custom-set", name), stored)
+        if stored is not None:
+            return stored.copy()  # callers own their frame, as they own pd.concat's
+    start = len(problems)
+    frames = []
+    for k, path in enumerate(paths):  # the bytes the key was made from, never a second read
         frames.append(parsecache.csv_frame(
-            path, lambda data, found, p=path: parse_custom(data, p.stem, str(p), found, units=units), kind, problems))
+            path, lambda data, found, p=path: parse_custom(data, p.stem, str(p), found, units=units), kind, problems,
+            None if contents is None else contents[k]))
     frames = [f for f in frames if f is not None]
     if not frames:
-        return pd.DataFrame(columns=["unit", "year", "variable", "value", "source"])
-    return pd.concat(frames, ignore_index=True)
+        return pd.DataFrame(columns=columns)
+    frame = pd.concat(frames, ignore_index=True)
+    if name is not None and len(problems) == start and len(frames) == len(paths):
+        parsestore.put_frame(name, frame)
+        parsecache.remember(("custom-set", name), frame.copy())
+    return frame
 
 
 def parse_custom(data: bytes, name: str, origin: str, problems: list[Problem], *,

@@ -33,6 +33,19 @@ def _get(key: tuple, build: Callable[[], Any]) -> Any:
     return value
 
 
+def lookup(key: tuple) -> Any:
+    """The value remembered under *key* (see :func:`remember`), or None."""
+    if key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    return None
+
+
+def remember(key: tuple, value: Any) -> None:
+    """Keep *value* (never None) under *key* for the rest of the process."""
+    _get(key, lambda: value)
+
+
 def clear() -> None:
     """Forget every parsed file (tests and benchmarks measure a cold load with it)."""
     _cache.clear()
@@ -61,9 +74,11 @@ def yaml_model(path: Path, model: type) -> tuple[yamlio.YamlDoc, Any]:
     return _get(("yaml", str(path), model.__name__, digest), build)
 
 
-def csv_frame(path: Path, parse: Callable[[bytes, list[Problem]], Any], kind: str, problems: list[Problem]) -> Any:
-    """``parse(data, problems)`` of the CSV at *path*, once per content; its problems are replayed on a hit."""
-    data = path.read_bytes()
+def csv_frame(path: Path, parse: Callable[[bytes, list[Problem]], Any], kind: str, problems: list[Problem],
+              data: bytes | None = None) -> Any:
+    """``parse(data, problems)`` of the CSV at *path* (whose bytes, *data*, the caller may have read
+    already), once per content; its problems are replayed on a hit."""
+    data = path.read_bytes() if data is None else data
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
 
     def build():

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+import json
+import math
 from pathlib import Path
 from typing import Any, Iterable, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+# ruamel.yaml is imported where it is used: a load served from the parse store never needs it
 
 from marc.atomic import locked, replace_if_unchanged, write_bytes
 from marc.errors import MarcError, Problem
@@ -51,7 +48,9 @@ _CODES = {
 }
 
 
-def _yaml() -> YAML:
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
     y = YAML(typ="rt")
     y.version = None  # YAML 1.2 semantics (ruamel default)
     y.allow_duplicate_keys = False
@@ -61,23 +60,50 @@ def _yaml() -> YAML:
     return y
 
 
-@dataclass
-class YamlDoc:
-    """A parsed YAML file: its path, its round-trip tree (with comments and positions)."""
+_UNPARSED = object()
 
-    path: Path
-    root: Any
-    text: str
+
+class YamlDoc:
+    """A parsed YAML file: its path, its text and its round-trip tree (with comments and positions).
+
+    A document found in the parse store (:mod:`marc.parsestore`) arrives as plain data; its
+    round-trip tree is parsed from the same text only when something asks for it (an error's
+    location, an edit), so a clean load never runs ruamel's parser twice.
+    """
+
+    def __init__(self, path: Path | str, root: Any = _UNPARSED, text: str = "", *, plain: str | None = None) -> None:
+        self.path = Path(path)
+        self.text = text
+        self._root = root
+        self._plain = plain  # the plain data as JSON (from the parse store), while no tree is built
+
+    @property
+    def root(self) -> Any:
+        if self._root is _UNPARSED:
+            self._root = parse_text(self.text, self.path).root
+        return self._root
+
+    @root.setter
+    def root(self, value: Any) -> None:
+        self._root = value
 
     @property
     def data(self) -> Any:
+        """The document as plain dicts, lists and scalars (a fresh copy on every call)."""
+        if self._root is _UNPARSED and self._plain is not None:
+            return json.loads(self._plain)
         return to_plain(self.root)
 
+    def __repr__(self) -> str:
+        return f"YamlDoc(path={str(self.path)!r})"
 
-def _check_events(y: YAML, text: str, path: Path) -> tuple[int, int]:
+
+def _check_events(y: Any, text: str, path: Path) -> tuple[int, int]:
     """Depth and alias limits, checked on the event stream before anything is built (no recursion).
 
     Returns the 1-based (line, column) of the first alias (1, 1 when there is none)."""
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
     depth, aliases, first = 0, 0, (1, 1)
     for event in y.parse(text):
         if isinstance(event, CollectionStartEvent):
@@ -100,6 +126,8 @@ def _check_events(y: YAML, text: str, path: Path) -> tuple[int, int]:
 
 
 def _node_mark(parent: Any, key: Any) -> tuple[int, int]:
+    from ruamel.yaml.comments import CommentedMap
+
     try:
         ln, cl = parent.lc.key(key) if isinstance(parent, CommentedMap) else parent.lc.item(key)
         return ln + 1, cl + 1
@@ -170,6 +198,9 @@ def parse_text(text: str, path: Path | str = "<text>") -> YamlDoc:
     if len(text) > MAX_BYTES:
         raise MarcError([Problem(str(path), 0, 0, "too-large",
                                  f"{len(text):,} characters; a YAML file may have at most {MAX_BYTES:,}")])
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError
+
     y = _yaml()
     try:
         alias_at = _check_events(y, text, path)
@@ -215,7 +246,45 @@ def read(path: Path | str) -> YamlDoc:
         raise MarcError.single(path, "encoding", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise MarcError.single(path, "unreadable", f"cannot read the file ({exc.strerror or exc})", 1, 1) from None
-    return parse_text(text, path)
+    return _parse_stored(raw, text, path)
+
+
+def _parse_stored(raw: bytes, text: str, path: Path) -> YamlDoc:
+    """:func:`parse_text`, through the on-disk parse store: a file parsed before (the same bytes, the
+    same ruamel.yaml and the same checks) is not parsed again; only clean parses are stored."""
+    from marc import parsestore
+
+    name = parsestore.key("yaml", parsestore.digest(raw), parsestore.code(__name__), parsestore.package("ruamel.yaml"))
+    body = parsestore.get(name)
+    if body is not None:
+        try:
+            plain = body.decode("utf-8")
+            json.loads(plain)
+            return YamlDoc(path, text=text, plain=plain)
+        except ValueError:
+            pass  # an unreadable entry: parse as if there were none
+    doc = parse_text(text, path)
+    plain = to_plain(doc.root)
+    if _json_plain(plain):
+        try:
+            body = json.dumps(plain, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except ValueError:  # e.g. a lone surrogate from a "\ud800" escape: not storable, still parsed
+            return doc
+        parsestore.put(name, body)
+    return doc
+
+
+def _json_plain(value: Any) -> bool:
+    """True when JSON gives *value* back unchanged (string keys; no dates, tags or non-finite numbers)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, list):
+        return all(_json_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(type(k) is str and _json_plain(v) for k, v in value.items())
+    return False
 
 
 def to_plain(node: Any) -> Any:
@@ -240,6 +309,8 @@ def locate(root: Any, loc: Iterable[Any]) -> tuple[int, int]:
 
     For a mapping key that is present we point at the key itself; for an unknown key too.
     """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     node = root
     line, col = (1, 1)
     for part in loc:

@@ -14,6 +14,14 @@ REPO = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("MARC_TEST_MIRROR", REPO.parent / "shared" / "data"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def parse_store(tmp_path_factory) -> Path:
+    """A parse store (marc.parsestore) private to the session, never the project's data cache."""
+    root = tmp_path_factory.mktemp("parse-store")
+    os.environ["MARC_PARSE_CACHE"] = str(root)
+    return root
+
+
 @pytest.fixture(scope="session")
 def mirror() -> Path:
     """The offline mirror of the real datasets; integration tests skip (with a reason) without it."""
