@@ -71,8 +71,12 @@ def term(text: object, context: str = "term") -> str:
 
 
 def country(unit: str, fallback: str | None = None) -> str:
-    """The country's name in the current language (CLDR), else *fallback* (the data's name)."""
-    got = i18n.country_name(unit, current())
+    """The country's name in the current language: the data's name (*fallback*) in English, as the
+    rest of MARC writes it; the CLDR name in another language (the data's name when CLDR has none)."""
+    lang = current()
+    if lang == "en" and fallback:
+        return fallback
+    got = i18n.country_name(unit, lang)
     return fallback if got == unit and fallback else got
 
 
