@@ -112,7 +112,9 @@ def table(data: pd.DataFrame, column_config: dict | None = None) -> dict[str, ob
         return {"data": data, "column_config": column_config}
     formats = {}
     for col, cfg in list(column_config.items()):
-        type_config = dict((cfg or {}).get("type_config") or {})
+        if not isinstance(cfg, dict):  # a plain label
+            continue
+        type_config = dict(cfg.get("type_config") or {})
         if type_config.get("type") != "number" or not type_config.get("format") or col not in data.columns:
             continue
         writer = _number_text(type_config["format"])
