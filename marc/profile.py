@@ -69,7 +69,9 @@ def fmt_value(value: object, unit: str | None = None, digits: int = 3, lang: str
     if not unit:
         return text
     if unit.startswith("%"):
-        return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+        if unit == "%":
+            return f"{text}{unit}" if lang == "en" else f"{text}\u202f%"  # French: a narrow no-break space before %
+        return f"{text} {unit}"
     return f"{text} ({unit})" if " " in unit or "/" in unit else f"{text} {unit}"
 
 
@@ -174,7 +176,8 @@ def indicator_rows(table: pd.DataFrame, fw: Framework, lang: str = "en") -> pd.D
     the pillar by name and no ``None``; names, words, numbers and headings in *lang*."""
     t_ = table.copy()
     names = {c.id: name_in(c.name, lang) for c in fw.components.values()}
-    t_["name"] = t_["name"].map(lambda n: name_in(n, lang) if isinstance(n, str) else n)
+    if "indicator" in t_.columns:  # the YAML's name in *lang*
+        t_["name"] = t_["indicator"].map({i.id: name_in(i.name, lang) for i in fw.indicators}).fillna(t_["name"])
     t_["pillar"] = t_["parent"].map(names).fillna(t_["parent"])
     t_["value"] = [fmt_value(v, u, lang=lang)
                    for v, u in zip(t_["raw_value"], t_.get("measure_unit", pd.Series("", index=t_.index)))]
@@ -190,10 +193,13 @@ def indicator_rows(table: pd.DataFrame, fw: Framework, lang: str = "en") -> pd.D
     return t_[keep].rename(columns=indicator_columns(lang))
 
 
-def gap_rows(gaps: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """``views.data_gaps`` with readable names and blank (not "None") data years, in *lang*."""
-    g = gaps.assign(name=gaps["name"].map(lambda n: name_in(n, lang) if isinstance(n, str) else n),
-                    status=gaps["status"].map(lambda x: status_words(x, lang)))
+def gap_rows(gaps: pd.DataFrame, lang: str = "en", fw: Framework | None = None) -> pd.DataFrame:
+    """``views.data_gaps`` with readable names and blank (not "None") data years, in *lang* (the
+    indicators' names from *fw*'s YAML)."""
+    names = gaps["name"]
+    if fw is not None and "indicator" in gaps.columns:
+        names = gaps["indicator"].map({i.id: name_in(i.name, lang) for i in fw.indicators}).fillna(names)
+    g = gaps.assign(name=names, status=gaps["status"].map(lambda x: status_words(x, lang)))
     heads = {"name": t("app_col_indicator", lang), "status": t("app_col_status", lang), "data_year": t("app_col_data_year", lang)}
     out = g.rename(columns=heads)
     out[heads["data_year"]] = [("" if _missing(v) else str(int(v))) for v in out[heads["data_year"]]]

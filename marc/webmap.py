@@ -26,6 +26,9 @@ DOTS = "dots"
 PROJECTION = {"type": "equalEarth"}
 #: the words of the 3×3 bivariate classes (class 1, 2, 3)
 LEVELS = ("low", "medium", "high")
+#: their catalogue keys (French agrees them with "exposition" and with "déficit")
+EXPOSURE_KEYS = {"low": "app_exposure_low", "medium": "app_exposure_medium", "high": "app_exposure_high"}
+GAP_KEYS = {"low": "app_gap_low", "medium": "app_gap_medium", "high": "app_gap_high"}
 
 
 def _geo(url: str) -> dict:
@@ -133,8 +136,8 @@ def bivariate_spec(url: str, *, width: int = 900, height: int = 480, lang: str =
                                  "latitude": {"field": "lat", "type": "quantitative"},
                                  "tooltip": [{"field": "name", "type": "nominal", "title": country}]}}
     world = {"width": width, "height": height, "projection": PROJECTION, "layer": [_base(url, lang), layer, dots_missing, dots]}
-    e_words = [t(f"app_exposure_{w}", lang) for w in LEVELS]
-    g_words = [t(f"app_gap_{w}", lang) for w in LEVELS]
+    e_words = [t(EXPOSURE_KEYS[w], lang) for w in LEVELS]
+    g_words = [t(GAP_KEYS[w], lang) for w in LEVELS]
     grid = [{"key": k, "exposure": e_words[int(k[1]) - 1], "gap": g_words[int(k[4]) - 1]} for k in keys]
     legend = {"data": {"values": grid}, "width": 210, "height": 120,
               "title": {"text": t("app_priority_class", lang), "anchor": "start"},
@@ -154,8 +157,8 @@ def bivariate_words(key: object, lang: str = "en") -> str:
         if key == FILTERED:
             return t("app_not_in_filter", lang)
         return t("app_no_data", lang) if not isinstance(key, str) or key == NO_DATA else key
-    return t("app_bivariate_words", lang, exposure=t(f"app_exposure_{LEVELS[int(key[1]) - 1]}", lang),
-             gap=t(f"app_gap_{LEVELS[int(key[4]) - 1]}", lang))
+    return t("app_bivariate_words", lang, exposure=t(EXPOSURE_KEYS[LEVELS[int(key[1]) - 1]], lang),
+             gap=t(GAP_KEYS[LEVELS[int(key[4]) - 1]], lang))
 
 
 def bivariate_data(frame: pd.DataFrame, points: list[dict], lang: str = "en") -> dict[str, list[dict]]:

@@ -17,7 +17,7 @@ import streamlit as st
 from marc import i18n
 from marc.framework import name_in
 
-KEY = "app_lang"
+KEY = "lang_choice"
 NAMES = {"en": "English", "fr": "Français"}
 
 

@@ -105,8 +105,9 @@ def why() -> None:
     st.caption(T["why_caption"])
     left, right = st.columns([5, 3])
     left.altair_chart(charts.contribution_bars(inds, pillar_names, lg), width="stretch", alt=e.sentence(lang=lg, names=ind_names))
-    comps = e.components[e.components["role"] != "sub_pillar"][["name", "score", "reference", "contribution"]]
-    comps = comps.assign(name=comps["name"].map(lambda n: lang.name(n) if isinstance(n, str) else n))
+    comps = e.components[e.components["role"] != "sub_pillar"]
+    comp_names = {fw.index.id: lang.name(fw.index.name)} | pillar_names
+    comps = comps.assign(name=comps["component"].map(comp_names).fillna(comps["name"]))[["name", "score", "reference", "contribution"]]
     right.markdown(f"**{T['pillar_contrib']}**")
     right.dataframe(**lang.table(comps.rename(columns={"name": T["cols"]["pillar"], "score": T["cols"]["score"],
                                                      "reference": T["cols"]["reference"],
@@ -205,7 +206,7 @@ def gaps() -> None:
     st.subheader(T["gaps"])
     g = views.data_gaps(s.outcome, unit, year)
     if len(g):
-        st.dataframe(profile.gap_rows(g, lg), hide_index=True, width="stretch")
+        st.dataframe(profile.gap_rows(g, lg, fw), hide_index=True, width="stretch")
     else:
         st.write(T["no_gaps"])
 
