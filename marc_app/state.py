@@ -61,6 +61,23 @@ def fingerprint(folder: Path) -> str:
     return _FINGERPRINTS[stats]
 
 
+_WARM: set = set()
+
+
+def cached(key: object, message: str, fn, *args):
+    """``fn(*args)`` (a Streamlit-cached function), with a spinner saying *message* (in the app's
+    language) the first time this process computes *key*; a cache hit draws nothing.  (Streamlit's own
+    ``show_spinner`` takes one fixed text at decoration time, so it cannot follow the language.)"""
+    if key in _WARM:
+        return fn(*args)
+    with st.spinner(message):
+        out = fn(*args)
+    if len(_WARM) > 256:
+        _WARM.clear()
+    _WARM.add(key)
+    return out
+
+
 @st.cache_resource(show_spinner=False)
 def _base_data() -> tuple[pd.DataFrame, pd.DataFrame]:
     from marc import sources
@@ -71,11 +88,15 @@ def _base_data() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def base_data() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The data panel and the country table (loaded once per process)."""
-    with st.spinner(_("app_spinner_panel")):
-        return _base_data()
+    return cached("panel", _("app_spinner_panel"), _base_data)
 
 
-base_data.clear = _base_data.clear  # the Data page forgets the panel after a pull
+def _forget_panel() -> None:
+    _base_data.clear()
+    _WARM.discard("panel")
+
+
+base_data.clear = _forget_panel  # the Data page forgets the panel after a pull
 
 
 def _panel() -> pd.DataFrame:
@@ -179,8 +200,8 @@ def scored() -> Scored:
     (e.g. someone broke a file on disk) shows its problems and keeps the last good results."""
     folder = framework_dir()
     try:
-        with st.spinner(_("app_spinner_scoring")):
-            result = _scored(str(folder), fingerprint(folder))
+        key = fingerprint(folder)
+        result = cached(("scored", str(folder), key), _("app_spinner_scoring"), _scored, str(folder), key)
     except MarcError as exc:
         last = st.session_state.get("_last_scored")
         show_error(exc)
@@ -248,14 +269,15 @@ def intervals_ready(year: int) -> pd.DataFrame | None:
 
 def prepared() -> engine.Prepared:
     folder = framework_dir()
-    with st.spinner(_("app_spinner_prepare")):
-        return _prepared(str(folder), fingerprint(folder))
+    key = fingerprint(folder)
+    return cached(("prepared", str(folder), key), _("app_spinner_prepare"), _prepared, str(folder), key)
 
 
 def refresh() -> None:
     """Forget the scored results (after a pull or a change made outside the app)."""
     _scored.clear()
     _prepared.clear()
+    _WARM.clear()
     with _LOCK:
         _INTERVALS.clear()
 

@@ -24,8 +24,8 @@ def _exposure(folder: str, key: str) -> subnational_view.Admin1Exposure | None:
 def exposure() -> subnational_view.Admin1Exposure | None:
     folder = state.framework_dir()
     try:
-        with st.spinner(_("app_spinner_admin1")):
-            return _exposure(str(folder), state.fingerprint(folder))
+        key = state.fingerprint(folder)
+        return state.cached(("admin1", str(folder), key), _("app_spinner_admin1"), _exposure, str(folder), key)
     except MarcError as exc:
         state.show_error(exc)
         return None
@@ -44,8 +44,8 @@ def _map(exp: subnational_view.Admin1Exposure, countries: list[str], title: str)
     if frame.empty:
         st.info(_("app_admin1_none"))
         return
-    with st.spinner(_("app_spinner_admin1_geometry")):
-        features = _features(tuple(sorted(countries)), state.fingerprint(state.framework_dir()))
+    units, key = tuple(sorted(countries)), state.fingerprint(state.framework_dir())
+    features = state.cached(("admin1_geometry", units, key), _("app_spinner_admin1_geometry"), _features, units, key)
     vintage = _("app_admin1_vintage", vintage=exp.vintage)
     spec = subnational_charts.admin1_map(features, frame, title=title, vintage_note=vintage, view_note=_("app_admin1_view"),
                                          legend=_("app_admin1_legend"), lang=lang.current())

@@ -23,8 +23,8 @@ def _report(key: str) -> pd.DataFrame:
 
 
 try:
-    with st.spinner(_("app_data_spinner")):
-        report = _report(str(lock.get("sources", {}).keys()) + str(len(state.base_data()[0])))
+    report_key = str(lock.get("sources", {}).keys()) + str(len(state.base_data()[0]))
+    report = state.cached(("report", report_key), _("app_data_spinner"), _report, report_key)
 except MarcError as exc:
     state.show_error(exc)
     report = None
