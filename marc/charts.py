@@ -18,6 +18,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from marc.i18n import t, tr, vega_locale
 from marc.views import FILTERED, NO_DATA, Metric, class_labels
 
 from marc.palette import (BIVARIATE, FILTERED_GREY, HAZARD_COLOURS, MISSING_GREY, OCEAN,  # noqa: F401 (re-exported)
@@ -25,6 +26,11 @@ from marc.palette import (BIVARIATE, FILTERED_GREY, HAZARD_COLOURS, MISSING_GREY
 
 PROJECTION = {"type": "equalEarth"}
 WORLD = "world"
+
+
+def localised(chart: alt.TopLevelMixin, lang: str = "en") -> alt.TopLevelMixin:
+    """*chart* with the number format of *lang* (``1 234,5`` in French) for its axes, legends and tooltips."""
+    return chart if lang == "en" else chart.configure(locale=vega_locale(lang))
 
 
 def palette(metric: Metric) -> list[str]:
@@ -112,26 +118,32 @@ def bivariate_map(features: list[dict], frame: pd.DataFrame, *, width: int = 900
     return with_geometry(chart, _features(features, frame, ["bivariate", "exposure", "gap"]))
 
 
-def pillar_bars(peers: pd.DataFrame) -> alt.Chart:
+def pillar_bars(peers: pd.DataFrame, lang: str = "en") -> alt.Chart:
     """Grouped bars: each pillar's score for the unit and its region and income-group medians."""
-    return alt.Chart(peers).mark_bar().encode(
+    return localised(alt.Chart(peers).mark_bar().encode(
         y=alt.Y("name:N", title=None, sort=list(dict.fromkeys(peers["name"])), axis=alt.Axis(labelLimit=220)),
-        x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title="Score (0–100)"),
+        x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title=t("app_axis_score_100", lang)),
         yOffset=alt.YOffset("who:N", sort=list(dict.fromkeys(peers["who"]))),
         color=alt.Color("who:N", title=None, sort=list(dict.fromkeys(peers["who"])),
                         scale=alt.Scale(range=["#21918c", "#9e9ac8", "#fdae6b"]),
                         legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400)),
-        tooltip=["name:N", "who:N", alt.Tooltip("score:Q", format=".1f")]).properties(height=60 * peers["name"].nunique() + 40,
-                                                                                     usermeta=SVG)
+        tooltip=[alt.Tooltip("name:N", title=t("app_col_pillar", lang)), alt.Tooltip("who:N", title=t("app_col_who", lang)),
+                 alt.Tooltip("score:Q", format=".1f", title=t("app_col_score", lang))]).properties(
+        height=60 * peers["name"].nunique() + 40, usermeta=SVG), lang)
 
 
 #: matrix colours by context group (colour-blind-safe Okabe–Ito), in marc.matrix.GROUPS order
 GROUP_COLOURS = {"Conflict-affected": "#D55E00", "In transition": "#E69F00", "Small island developing state": "#0072B2",
                  "Least developed country": "#CC79A7", "Other": "#999999"}
+#: the catalogue keys of the context groups' names
+GROUP_KEYS = {"Conflict-affected": "app_group_conflict", "In transition": "app_group_transition",
+              "Small island developing state": "app_group_sids", "Least developed country": "app_group_ldc",
+              "Other": "app_group_other"}
 
 
 def matrix(frame: pd.DataFrame, highlight: list[str] | None = None, *, x_line: float | None = None,
-           y_line: float | None = None, index_label: str = "Readiness", labels: list[str] | None = None) -> alt.LayerChart:
+           y_line: float | None = None, index_label: str = "Readiness", labels: list[str] | None = None,
+           lang: str = "en") -> alt.LayerChart:
     """Readiness (x) against exposure (y): points (coloured by ``group`` when the frame has one),
     quadrant lines (medians unless given), quadrant labels, and the names of the highlighted units
     (bold) and of the *labels* units.  *frame*: ``unit, name, readiness, exposure[, group, quadrant]``."""
@@ -140,20 +152,26 @@ def matrix(frame: pd.DataFrame, highlight: list[str] | None = None, *, x_line: f
     yl = float(f["exposure"].median()) if y_line is None else y_line
     f["selected"] = f["unit"].isin(highlight or [])
     f["labelled"] = f["unit"].isin(labels or []) & ~f["selected"]
-    base = alt.Chart(f)
-    tooltip = [alt.Tooltip("name:N", title="Country"), alt.Tooltip("readiness:Q", format=".1f", title=index_label),
-               alt.Tooltip("exposure:Q", format=".1f", title="Exposure")]
+    groups = {g: t(GROUP_KEYS[g], lang) if g in GROUP_KEYS else g for g in GROUP_COLOURS}
     if "group" in f.columns:
-        colour = alt.Color("group:N", title="Context", scale=alt.Scale(domain=list(GROUP_COLOURS), range=list(GROUP_COLOURS.values())),
+        f["group"] = f["group"].map(groups).fillna(f["group"])
+    if "quadrant" in f.columns:
+        f["quadrant"] = f["quadrant"].map(lambda q: tr(q, lang) if isinstance(q, str) else q)
+    base = alt.Chart(f)
+    context = t("app_col_context", lang)
+    tooltip = [alt.Tooltip("name:N", title=t("app_col_country", lang)), alt.Tooltip("readiness:Q", format=".1f", title=index_label),
+               alt.Tooltip("exposure:Q", format=".1f", title=t("app_col_exposure", lang))]
+    if "group" in f.columns:
+        colour = alt.Color("group:N", title=context, scale=alt.Scale(domain=list(groups.values()), range=list(GROUP_COLOURS.values())),
                            legend=alt.Legend(orient="bottom", labelLimit=300))
-        tooltip.append(alt.Tooltip("group:N", title="Context"))
+        tooltip.append(alt.Tooltip("group:N", title=context))
     else:
         colour = alt.value("#5b7fa6")
     if "quadrant" in f.columns:
-        tooltip.append(alt.Tooltip("quadrant:N", title="Quadrant"))
+        tooltip.append(alt.Tooltip("quadrant:N", title=t("app_col_quadrant", lang)))
     pts = base.mark_circle(size=55).encode(
-        x=alt.X("readiness:Q", title=f"{index_label} (0–100, higher = more ready)", scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("exposure:Q", title="Multi-hazard exposure (0–100)", scale=alt.Scale(domain=[0, 100])),
+        x=alt.X("readiness:Q", title=t("app_axis_readiness", lang, index=index_label), scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("exposure:Q", title=t("app_axis_exposure_100", lang), scale=alt.Scale(domain=[0, 100])),
         color=colour, size=alt.condition("datum.selected", alt.value(160), alt.value(55)),
         stroke=alt.condition("datum.selected", alt.value("#000000"), alt.value("white")),
         opacity=alt.condition("datum.selected", alt.value(1.0), alt.value(0.8)), tooltip=tooltip)
@@ -164,53 +182,63 @@ def matrix(frame: pd.DataFrame, highlight: list[str] | None = None, *, x_line: f
     vline = alt.Chart(pd.DataFrame({"x": [xl]})).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
     hline = alt.Chart(pd.DataFrame({"y": [yl]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
     quads = pd.DataFrame([
-        {"x": 2, "y": 98, "t": "High exposure, low readiness", "a": "left"},
-        {"x": 98, "y": 98, "t": "High exposure, high readiness", "a": "right"},
-        {"x": 2, "y": 2, "t": "Low exposure, low readiness", "a": "left"},
-        {"x": 98, "y": 2, "t": "Low exposure, high readiness", "a": "right"}])
+        {"x": 2, "y": 98, "t": _upper(tr("high exposure, low readiness", lang)), "a": "left"},
+        {"x": 98, "y": 98, "t": _upper(tr("high exposure, high readiness", lang)), "a": "right"},
+        {"x": 2, "y": 2, "t": _upper(tr("low exposure, low readiness", lang)), "a": "left"},
+        {"x": 98, "y": 2, "t": _upper(tr("low exposure, high readiness", lang)), "a": "right"}])
     qtext = alt.layer(*[alt.Chart(quads[quads["a"] == a]).mark_text(align=a, color="#777", fontStyle="italic").encode(
         x="x:Q", y="y:Q", text="t:N") for a in ("left", "right")])
-    return alt.layer(vline, hline, qtext, pts, named, chosen).properties(height=560, usermeta=SVG)
+    return localised(alt.layer(vline, hline, qtext, pts, named, chosen).properties(height=560, usermeta=SVG), lang)
 
 
 #: a trend point is drawn hollow when more than this share of its component's weight is imputed
 IMPUTED_HOLLOW = 0.5
 
 
-def trend_lines(long: pd.DataFrame) -> alt.Chart:
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def trend_lines(long: pd.DataFrame, lang: str = "en") -> alt.Chart:
     """Lines of ``score`` by ``year`` per ``component`` (from ``views.trend``); a point whose component is
     mostly imputed (``imputed_share`` above IMPUTED_HOLLOW, e.g. a pillar held back from a later single
-    release) is hollow, with its imputed share in the tooltip; an edition where the
-    unit's composition changed (a pillar or indicator appeared or disappeared) gets a dashed rule and a
-    "composition changed" label, with what changed in its tooltip."""
-    x = alt.X("year:O", title="Edition")
-    y = alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title="Score")
-    tooltip = ["component:N", "year:O", alt.Tooltip("score:Q", format=".1f")]
+    release) is hollow, with its imputed share in the tooltip; an edition where the unit's composition
+    changed (a pillar or indicator appeared or disappeared) gets a dashed rule and a "composition
+    changed" label, with what changed in its tooltip."""
+    edition = t("app_col_edition", lang)
+    x = alt.X("year:O", title=edition)
+    y = alt.Y("score:Q", scale=alt.Scale(domain=[0, 100]), title=t("app_col_score", lang))
+    tooltip = [alt.Tooltip("component:N", title=t("app_col_component", lang)), alt.Tooltip("year:O", title=edition),
+               alt.Tooltip("score:Q", format=".1f", title=t("app_col_score", lang))]
     if "imputed_share" in long.columns:
         long = long.assign(mostly_imputed=long["imputed_share"].fillna(0) > IMPUTED_HOLLOW)
-        tooltip.append(alt.Tooltip("imputed_share:Q", title="Imputed share", format=".0%"))
+        tooltip.append(alt.Tooltip("imputed_share:Q", title=t("app_col_imputed_share", lang), format=".0%"))
     lines = alt.Chart(long).mark_line().encode(x=x, y=y, color=alt.Color("component:N", title=None))
     points = alt.Chart(long).mark_point(size=40).encode(  # hollow: more than half of the weight imputed
         x=x, y=y, color=alt.Color("component:N", title=None), fill=alt.Color("component:N", legend=None),
         fillOpacity=alt.condition("datum.mostly_imputed", alt.value(0), alt.value(1))
         if "mostly_imputed" in long.columns else alt.value(1), tooltip=tooltip)
     if "composition_changed" not in long.columns or not long["composition_changed"].any():
-        return alt.layer(lines, points).properties(height=300, usermeta=SVG)
+        return localised(alt.layer(lines, points).properties(height=300, usermeta=SVG), lang)
     marks = long[long["composition_changed"]].drop_duplicates("year")[["year", "composition_change"]].assign(
-        label="composition changed", y=100.0)
+        label=t("app_composition_changed", lang), y=100.0)
     rule = alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="#555").encode(
-        x=x, tooltip=[alt.Tooltip("year:O", title="Edition"), alt.Tooltip("composition_change:N", title="Composition changed")])
+        x=x, tooltip=[alt.Tooltip("year:O", title=edition),
+                      alt.Tooltip("composition_change:N", title=_upper(t("app_composition_changed", lang)))])
     text = alt.Chart(marks).mark_text(align="left", dx=3, dy=6, fontSize=10, color="#555").encode(
         x=x, y=alt.Y("y:Q", scale=alt.Scale(domain=[0, 100])), text="label:N")
-    return alt.layer(lines, points, rule, text).properties(height=300, usermeta=SVG)
+    return localised(alt.layer(lines, points, rule, text).properties(height=300, usermeta=SVG), lang)
 
 
-def hazard_bars(values: dict[str, float], labels: dict[str, str]) -> alt.Chart:
-    """Horizontal bars of one unit's hazard scores (0–100)."""
-    df = pd.DataFrame([{"hazard": labels.get(k, k), "score": v} for k, v in values.items() if pd.notna(v)])
-    return alt.Chart(df).mark_bar(color="#b73779").encode(
-        y=alt.Y("hazard:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)), x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title="Score (0–100)"),
-        tooltip=["hazard:N", alt.Tooltip("score:Q", format=".1f")]).properties(height=28 * max(len(df), 1) + 30, usermeta=SVG)
+def hazard_bars(values: dict[str, float], labels: dict[str, str], lang: str = "en") -> alt.Chart:
+    """Horizontal bars of one unit's hazard scores (0–100); hazard names in *lang* (the catalogue's terms)."""
+    df = pd.DataFrame([{"hazard": tr(labels.get(k, k), lang, "hazard"), "score": v} for k, v in values.items() if pd.notna(v)])
+    return localised(alt.Chart(df).mark_bar(color="#b73779").encode(
+        y=alt.Y("hazard:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),
+        x=alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title=t("app_axis_score_100", lang)),
+        tooltip=[alt.Tooltip("hazard:N", title=t("app_col_hazard", lang)),
+                 alt.Tooltip("score:Q", format=".1f", title=t("app_col_score", lang))]).properties(
+        height=28 * max(len(df), 1) + 30, usermeta=SVG), lang)
 
 
 def with_geometry(chart: alt.TopLevelMixin, features: list[dict]) -> dict[str, Any]:
@@ -251,7 +279,7 @@ def save_html(spec: dict[str, Any], path: str) -> None:
 
 
 def rank_intervals(summary: pd.DataFrame, names: dict[str, str], *, top: int | None = None,
-                   highlight: list[str] | None = None) -> alt.Chart:
+                   highlight: list[str] | None = None, lang: str = "en") -> alt.Chart:
     """Nominal rank (dot) and 5–95% Monte Carlo rank interval (bar) per unit, best first."""
     df = summary.dropna(subset=["rank"]).sort_values("rank")
     if top:
@@ -260,37 +288,41 @@ def rank_intervals(summary: pd.DataFrame, names: dict[str, str], *, top: int | N
                    chosen=df["unit"].isin(highlight or []).map({True: "selected", False: "other"}))
     order = df["name"].tolist()
     y = alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=180))
-    tooltip = ["name:N", alt.Tooltip("rank:Q", format=".0f"), alt.Tooltip("rank_p05:Q", title="rank 5%", format=".0f"),
-               alt.Tooltip("rank_p95:Q", title="rank 95%", format=".0f"),
-               alt.Tooltip("mean_abs_rank_shift:Q", title="mean |rank shift|", format=".1f")]
+    tooltip = [alt.Tooltip("name:N", title=t("app_col_country", lang)),
+               alt.Tooltip("rank:Q", format=".0f", title=t("app_col_rank", lang)),
+               alt.Tooltip("rank_p05:Q", title=t("app_col_rank_p05", lang), format=".0f"),
+               alt.Tooltip("rank_p95:Q", title=t("app_col_rank_p95", lang), format=".0f"),
+               alt.Tooltip("mean_abs_rank_shift:Q", title=t("app_col_shift", lang), format=".1f")]
     colour = alt.Color("chosen:N", scale=alt.Scale(domain=["selected", "other"], range=["#d95f02", "#1b9e77"]), legend=None)
     bars = alt.Chart(df).mark_rule(strokeWidth=3, opacity=0.6).encode(
-        x=alt.X("rank_p05:Q", title="Rank (1 = most ready); bar = 5–95% interval"), x2="rank_p95:Q", y=y,
+        x=alt.X("rank_p05:Q", title=t("app_axis_rank_interval", lang)), x2="rank_p95:Q", y=y,
         color=colour, tooltip=tooltip)
     dots = alt.Chart(df).mark_point(filled=True, size=40, color="#333333").encode(x="rank:Q", y=y, tooltip=tooltip)
-    return (bars + dots).properties(height=max(16 * len(df), 120), usermeta=SVG)
+    return localised((bars + dots).properties(height=max(16 * len(df), 120), usermeta=SVG), lang)
 
 
 #: colour-blind-safe pair for contributions: adds (blue) / takes away (orange)
 CONTRIBUTION_COLOURS = {"adds": "#2166ac", "takes away": "#d6604d"}
 
 
-def contribution_bars(indicators: pd.DataFrame, pillar_names: dict[str, str] | None = None) -> alt.Chart:
+def contribution_bars(indicators: pd.DataFrame, pillar_names: dict[str, str] | None = None, lang: str = "en") -> alt.Chart:
     """Horizontal bars of each indicator's contribution (points) to the score minus the reference
     profile's score (``marc.explain.Explanation.indicators``), grouped by pillar, signed colours."""
     df = indicators.dropna(subset=["contribution"]).copy()
     df["pillar_name"] = df["pillar"].map(pillar_names or {}).fillna(df["pillar"])
-    df["effect"] = np.where(df["contribution"] >= 0, "adds", "takes away")
+    effects = {"adds": t("app_effect_adds", lang), "takes away": t("app_effect_takes", lang)}
+    df["effect"] = np.where(df["contribution"] >= 0, effects["adds"], effects["takes away"])
     df = df.sort_values(["pillar_name", "contribution"], ascending=[True, False])
     df["label"] = df["pillar_name"] + " · " + df["name"]
-    scale = alt.Scale(domain=list(CONTRIBUTION_COLOURS), range=list(CONTRIBUTION_COLOURS.values()))
+    scale = alt.Scale(domain=[effects[k] for k in CONTRIBUTION_COLOURS], range=list(CONTRIBUTION_COLOURS.values()))
     bars = alt.Chart(df).mark_bar().encode(
         y=alt.Y("label:N", sort=df["label"].tolist(), title=None, axis=alt.Axis(labelLimit=380, labelOverlap=False)),
-        x=alt.X("contribution:Q", title="Points added to (+) or taken from (−) the score against the reference"),
+        x=alt.X("contribution:Q", title=t("app_axis_contribution", lang)),
         color=alt.Color("effect:N", scale=scale, title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("name:N", title="Indicator"), alt.Tooltip("pillar_name:N", title="Pillar"),
-                 alt.Tooltip("score:Q", title="Score", format=".1f"), alt.Tooltip("reference:Q", title="Reference", format=".1f"),
-                 alt.Tooltip("effective_weight:Q", title="Effective weight", format=".3f"),
-                 alt.Tooltip("contribution:Q", title="Contribution (points)", format="+.2f")])
+        tooltip=[alt.Tooltip("name:N", title=t("app_col_indicator", lang)), alt.Tooltip("pillar_name:N", title=t("app_col_pillar", lang)),
+                 alt.Tooltip("score:Q", title=t("app_col_score", lang), format=".1f"),
+                 alt.Tooltip("reference:Q", title=t("app_col_reference", lang), format=".1f"),
+                 alt.Tooltip("effective_weight:Q", title=t("app_col_effective_weight", lang), format=".3f"),
+                 alt.Tooltip("contribution:Q", title=t("app_col_contribution", lang), format="+.2f")])
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#333333").encode(x="x:Q")
-    return (bars + zero).properties(height=24 * max(len(df), 1) + 40, usermeta=SVG)
+    return localised((bars + zero).properties(height=24 * max(len(df), 1) + 40, usermeta=SVG), lang)

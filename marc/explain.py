@@ -55,13 +55,30 @@ class Explanation:
         t = self.indicators.assign(size=self.indicators["contribution"].abs())
         return t.sort_values(["size", "indicator"], ascending=[False, True]).head(n).drop(columns="size")
 
-    def sentence(self, n: int = 3) -> str:
-        """The main drivers in one sentence (English; the app's catalogue may translate it)."""
+    def sentence(self, n: int = 3, lang: str = "en", names: dict[str, str] | None = None) -> str:
+        """The main drivers in one sentence, in *lang* (the catalogue's ``app_why_*`` messages; *names*:
+        indicator id -> name in that language)."""
+        if lang != "en":
+            return self._sentence_in(n, lang, names or {})
         parts = [f"{r.name} ({r.contribution:+.1f})" for r in self.drivers(n).itertuples()]
         ref = "the median profile" if self.reference == "median" else f"the {self.reference.split(': ', 1)[-1]} median profile"
         direction = "above" if self.gap >= 0 else "below"
         return (f"Scores {abs(self.gap):.1f} points {direction} {ref} ({self.reference_score:.1f}); "
                 f"the main drivers are {_join(parts)} points.")
+
+    def _sentence_in(self, n: int, lang: str, names: dict[str, str]) -> str:
+        from marc.framework import name_in
+        from marc.i18n import fmt_number, t, tr
+
+        parts = [f"{names.get(r.indicator) or name_in(r.name, lang)} ({fmt_number(r.contribution, lang, 1, sign=True)})"
+                 for r in self.drivers(n).itertuples()]
+        joined = (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + t("app_and", lang) + parts[-1]) if parts \
+            else t("app_none", lang)
+        ref = (t("app_why_ref_median", lang) if self.reference == "median"
+               else t("app_why_ref_region", lang, region=tr(self.reference.split(": ", 1)[-1], lang, "region")))
+        key = "app_why_above" if self.gap >= 0 else "app_why_below"
+        return t(key, lang, gap=fmt_number(abs(self.gap), lang, 1), ref=ref,
+                 ref_score=fmt_number(self.reference_score, lang, 1), drivers=joined)
 
 
 def _join(parts: list[str]) -> str:

@@ -394,7 +394,7 @@ class Editions(Strict):
 
 class ContextFlag(Strict):
     id: str = Field(..., pattern=ID_PATTERN)
-    name: str
+    name: Name
     source: str | None = Field(None, pattern=VARIABLE_PATTERN)
     column: str | None = Field(None, description="A column of the country table (region, income_group, ldc, sids, ...).")
     rationale: str = ""

@@ -141,3 +141,13 @@ def country_name(iso3: str, lang: str = "en") -> str:
         return str(iso3)
     name = Locale.parse(check_lang(lang)).territories.get(rec.alpha_2)
     return name or rec.name
+
+
+def vega_locale(lang: str = "en") -> dict[str, Any]:
+    """The d3 number locale of *lang* (CLDR decimal mark and grouping) for a Vega-Lite ``config.locale``,
+    so chart axes, legends and tooltips write ``1 234,5`` in French."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    lang = check_lang(lang)
+    return {"number": {"decimal": get_decimal_symbol(lang), "thousands": get_group_symbol(lang), "grouping": [3],
+                       "currency": ["", ""], "minus": MINUS}}

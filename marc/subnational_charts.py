@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from marc.charts import HAZARD_COLOURS, MISSING_GREY, SVG, _features, with_geometry
+from marc.i18n import t, vega_locale
 from marc.views import NO_DATA, class_labels, classify
 
 
@@ -18,27 +19,32 @@ VIEW_NOTE = "National readiness × subnational exposure: readiness is national (
 
 def admin1_map(features: list[dict], frame: pd.DataFrame, *, title: str, vintage_note: str, view_note: str = VIEW_NOTE,
                legend: str = "Admin-1 exposure", width: int = 620, height: int = 420,
-               selectable: bool = False) -> dict[str, Any]:
+               selectable: bool = False, lang: str = "en") -> dict[str, Any]:
     """Choropleth of admin-1 ``exposure`` (0–100, five magma classes, grey = no data), fitted to the
     units drawn.  *frame*: ``unit, name, exposure, population``; *features* from
-    ``marc.boundaries.display_geojson`` of the same units."""
+    ``marc.boundaries.display_geojson`` of the same units; tooltips and numbers in *lang*."""
+    from marc.webmap import class_words
+
     f = frame.assign(cls=classify(frame["exposure"]))
     scale = alt.Scale(domain=[*class_labels(), NO_DATA], range=[*HAZARD_COLOURS, MISSING_GREY])
     data = alt.Data(name="world")
     calc = {c: f"datum.properties.{c}" for c in ["unit", "name", "exposure", "population", "cls"]}
-    tooltip = [alt.Tooltip("name:N", title="Region"), alt.Tooltip("exposure:Q", title="Exposure (0–100)", format=".1f"),
-               alt.Tooltip("population:Q", title="Population (scaled to WDI)", format=",.0f")]
+    tooltip = [alt.Tooltip("name:N", title=t("app_col_region", lang)),
+               alt.Tooltip("exposure:Q", title=t("app_tip_exposure_100", lang), format=".1f"),
+               alt.Tooltip("population:Q", title=t("app_tip_population_wdi", lang), format=",.0f")]
     layer = alt.Chart(data).transform_calculate(**calc).transform_calculate(
         cls=f"datum.cls == null ? '{NO_DATA}' : datum.cls").mark_geoshape(stroke="white", strokeWidth=0.4).encode(
         color=alt.Color("cls:N", scale=scale, title=legend,
-                        legend=alt.Legend(orient="right", symbolType="square")), tooltip=tooltip)
+                        legend=alt.Legend(orient="right", symbolType="square", labelExpr=class_words(lang))), tooltip=tooltip)
     if selectable:
         layer = layer.add_params(alt.selection_point(name="pick_region", fields=["unit"], on="click", clear="dblclick"))
     chart = layer.project(type="equalEarth").properties(
         width=width, height=height, usermeta=SVG,
         title=alt.TitleParams(title, subtitle=textwrap.wrap(vintage_note, width // 6) + textwrap.wrap(view_note, width // 6),
                               anchor="start", subtitleFontSize=10))
-    return with_geometry(chart.configure_view(stroke=None), _features(features, f, ["exposure", "population", "cls"]))
+    spec = with_geometry(chart.configure_view(stroke=None), _features(features, f, ["exposure", "population", "cls"]))
+    spec.setdefault("config", {})["locale"] = vega_locale(lang)
+    return spec
 
 
 def top_regions_bars(top: pd.DataFrame) -> alt.Chart:

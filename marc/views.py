@@ -70,29 +70,33 @@ def hazard_labels(framework_dir: Path) -> dict[str, str]:
     return {layer.id: layer.label for layer in load_hazards(path).enabled}
 
 
-def metrics(fw: Framework, table: pd.DataFrame, hazards: dict[str, str] | None = None) -> list[Metric]:
+def metrics(fw: Framework, table: pd.DataFrame, hazards: dict[str, str] | None = None, lang: str = "en") -> list[Metric]:
     """What the map can show: readiness, each pillar, governance, then exposure, each hazard and
-    priority when those columns are in *table*."""
+    priority when those columns are in *table*; labels in *lang* (the YAML's bilingual names, the
+    catalogue's hazard terms)."""
+    from marc.framework import name_in
+    from marc.i18n import t, tr
+
     def metric(node: str, name: str) -> Metric:
         if orientation_of(fw, node) == "risk":
-            return Metric(node, f"{name} (risk: higher is worse)", "risk")
-        return Metric(node, name, "score")
+            return Metric(node, t("app_metric_risk", lang, name=name_in(name, lang)), "risk")
+        return Metric(node, name_in(name, lang), "score")
 
     out = [metric(fw.index.id, fw.index.name)]
     for comp_id in components(fw):
         if comp_id in table.columns:
             out.append(metric(comp_id, fw.components[comp_id].name))
     if "exposure" in table.columns:
-        out.append(Metric("exposure", "Multi-hazard exposure", "hazard"))
+        out.append(Metric("exposure", t("app_metric_exposure", lang), "hazard"))
     for layer, label in (hazards or {}).items():
         if layer in table.columns:
-            out.append(Metric(layer, label, "hazard"))
+            out.append(Metric(layer, tr(label, lang, "hazard"), "hazard"))
     if "priority" in table.columns:
-        out.append(Metric("priority", "Climate-security priority", "priority"))
+        out.append(Metric("priority", t("app_metric_priority", lang), "priority"))
     if "security_coverage_pct" in table.columns:
-        out.append(Metric("security_coverage_pct", "Security-sector evidence (% of its intended weight)", "score"))
+        out.append(Metric("security_coverage_pct", t("app_metric_security_coverage", lang), "score"))
     if "coverage_intended_pct" in table.columns:
-        out.append(Metric("coverage_intended_pct", "Data coverage of the intended method (%)", "score"))
+        out.append(Metric("coverage_intended_pct", t("app_metric_coverage", lang), "score"))
     return out
 
 
@@ -235,8 +239,13 @@ def headline(table: pd.DataFrame, fw: Framework, unit: str, year: int) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def peer_medians(table: pd.DataFrame, countries: pd.DataFrame, fw: Framework, unit: str, year: int) -> pd.DataFrame:
-    """Long ``component, name, who, score`` with the unit, its region's median and its income group's median."""
+def peer_medians(table: pd.DataFrame, countries: pd.DataFrame, fw: Framework, unit: str, year: int,
+                 lang: str = "en") -> pd.DataFrame:
+    """Long ``component, name, who, score`` with the unit, its region's median and its income group's median
+    (names and groups in *lang*)."""
+    from marc.framework import name_in
+    from marc.i18n import t as msg, tr
+
     t = table[table["year"] == year].drop(columns=["region", "income_group"], errors="ignore")
     t = t.merge(countries[["unit", "region", "income_group"]], on="unit", how="left")
     me = t[t["unit"] == unit]
@@ -245,11 +254,11 @@ def peer_medians(table: pd.DataFrame, countries: pd.DataFrame, fw: Framework, un
     region, income = me["region"].iloc[0], me["income_group"].iloc[0]
     rows = []
     for comp in components(fw):
-        name = fw.components[comp].name
+        name = name_in(fw.components[comp].name, lang)
         rows.append({"component": comp, "name": name, "who": str(me["unit"].iloc[0]), "score": float(me[comp].iloc[0])})
-        rows.append({"component": comp, "name": name, "who": f"Region median ({region})",
+        rows.append({"component": comp, "name": name, "who": msg("app_region_median", lang, region=tr(region, lang, "region")),
                      "score": float(t.loc[t["region"] == region, comp].median())})
-        rows.append({"component": comp, "name": name, "who": f"Income median ({income})",
+        rows.append({"component": comp, "name": name, "who": msg("app_income_median", lang, income=tr(income, lang, "income")),
                      "score": float(t.loc[t["income_group"] == income, comp].median())})
     return pd.DataFrame(rows)
 

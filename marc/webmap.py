@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from marc.i18n import t, vega_locale
 from marc.palette import BIVARIATE, FILTERED_GREY, MISSING_GREY, SVG, palette
 from marc.views import FILTERED, NO_DATA, Metric, class_labels
 
@@ -25,6 +26,9 @@ DOTS = "dots"
 PROJECTION = {"type": "equalEarth"}
 #: the words of the 3×3 bivariate classes (class 1, 2, 3)
 LEVELS = ("low", "medium", "high")
+#: their catalogue keys (French agrees them with "exposition" and with "déficit")
+EXPOSURE_KEYS = {"low": "app_exposure_low", "medium": "app_exposure_medium", "high": "app_exposure_high"}
+GAP_KEYS = {"low": "app_gap_low", "medium": "app_gap_medium", "high": "app_gap_high"}
 
 
 def _geo(url: str) -> dict:
@@ -39,14 +43,20 @@ def _pick(name: str) -> list[dict]:
     return [{"name": name, "select": {"type": "point", "fields": ["unit"], "on": "click", "clear": "dblclick"}}]
 
 
-def _base(url: str) -> dict:
+def _base(url: str, lang: str = "en") -> dict:
     return {"data": _geo(url), "mark": {"type": "geoshape", "fill": MISSING_GREY, "stroke": "white", "strokeWidth": 0.3},
-            "encoding": {"tooltip": [{"field": "properties.name", "type": "nominal", "title": "Country"}]}}
+            "encoding": {"tooltip": [{"field": "properties.name", "type": "nominal", "title": t("app_col_country", lang)}]}}
 
 
-def _top(layers: list[dict], width: int, height: int) -> dict:
+def _top(layers: list[dict], width: int, height: int, lang: str = "en") -> dict:
     return {"width": width, "height": height, "projection": PROJECTION, "layer": layers, "usermeta": SVG,
-            "config": {"view": {"stroke": None}, "legend": {"labelLimit": 260}}}
+            "config": {"view": {"stroke": None}, "legend": {"labelLimit": 260}, "locale": vega_locale(lang)}}
+
+
+def class_words(lang: str) -> str:
+    """A Vega label expression naming the two grey classes in *lang* (the data keep the English keys)."""
+    no_data, filtered = t("app_no_data", lang).replace("'", "\\'"), t("app_not_in_filter", lang).replace("'", "\\'")
+    return (f"datum.label == '{NO_DATA}' ? '{no_data}' : datum.label == '{FILTERED}' ? '{filtered}' : datum.label")
 
 
 def _dots(points: list[dict], frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -54,26 +64,28 @@ def _dots(points: list[dict], frame: pd.DataFrame, columns: list[str]) -> pd.Dat
     return frame[[c for c in ["unit", "name", *columns] if c in frame.columns]].merge(pts, on="unit", how="inner")
 
 
-def choropleth_spec(url: str, metric: Metric, *, intervals: bool = False, width: int = 900, height: int = 480) -> dict[str, Any]:
-    """The spec of one metric's map (without its data: see :func:`choropleth_data`)."""
+def choropleth_spec(url: str, metric: Metric, *, intervals: bool = False, width: int = 900, height: int = 480,
+                    lang: str = "en") -> dict[str, Any]:
+    """The spec of one metric's map (without its data: see :func:`choropleth_data`), its words and
+    number format in *lang*."""
     domain = [*class_labels(), NO_DATA, FILTERED]
     scale = {"domain": domain, "range": [*palette(metric.kind), MISSING_GREY, FILTERED_GREY]}
-    tooltip = [{"field": "name", "type": "nominal", "title": "Country"},
+    tooltip = [{"field": "name", "type": "nominal", "title": t("app_col_country", lang)},
                {"field": "value", "type": "quantitative", "title": metric.label, "format": ".1f"},
-               {"field": "rank", "type": "quantitative", "title": "Rank", "format": ".0f"},
-               {"field": "n_ranked", "type": "quantitative", "title": "of", "format": ".0f"},
-               {"field": "data_year", "type": "quantitative", "title": "Data year", "format": ".0f"}]
+               {"field": "rank", "type": "quantitative", "title": t("app_col_rank", lang), "format": ".0f"},
+               {"field": "n_ranked", "type": "quantitative", "title": t("app_tip_of", lang), "format": ".0f"},
+               {"field": "data_year", "type": "quantitative", "title": t("app_col_data_year", lang), "format": ".0f"}]
     if intervals:
-        tooltip.insert(3, {"field": "rank_interval", "type": "nominal", "title": "Rank interval (5–95%)"})
+        tooltip.insert(3, {"field": "rank_interval", "type": "nominal", "title": t("app_col_rank_interval", lang)})
     fields = ["unit", "name", "value", "rank", "n_ranked", "data_year", "cls"] + (["rank_interval"] if intervals else [])
     colour = {"field": "cls", "type": "nominal", "scale": scale, "title": metric.label,
-              "legend": {"orient": "right", "direction": "vertical", "symbolType": "square"}}
+              "legend": {"orient": "right", "direction": "vertical", "symbolType": "square", "labelExpr": class_words(lang)}}
     values = _class_layer(url, "cls", fields, colour, tooltip)
     dots = {"data": {"name": DOTS}, "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1},
             "encoding": {"longitude": {"field": "lon", "type": "quantitative"}, "latitude": {"field": "lat", "type": "quantitative"},
                          "color": {**colour, "legend": None}, "tooltip": tooltip},
             "params": _pick("pick_small")}
-    return _top([_base(url), values, dots], width, height)
+    return _top([_base(url, lang), values, dots], width, height, lang)
 
 
 def _class_layer(url: str, field: str, fields: list[str], colour: dict, tooltip: list[dict]) -> dict[str, Any]:
@@ -99,15 +111,16 @@ def choropleth_data(frame: pd.DataFrame, points: list[dict]) -> dict[str, list[d
     return {VALUES: _records(frame, cols), DOTS: _records(dots, [*cols, "lon", "lat"])}
 
 
-def bivariate_spec(url: str, *, width: int = 900, height: int = 480) -> dict[str, Any]:
+def bivariate_spec(url: str, *, width: int = 900, height: int = 480, lang: str = "en") -> dict[str, Any]:
     """The 3×3 priority map (exposure class × readiness-gap class), small states as dots, and a 3×3
-    legend whose rows and columns are named in words."""
+    legend whose rows and columns are named in words (of *lang*)."""
     keys = list(BIVARIATE)
     scale = {"domain": [*keys, FILTERED], "range": [*BIVARIATE.values(), FILTERED_GREY]}
-    tooltip = [{"field": "name", "type": "nominal", "title": "Country"},
-               {"field": "words", "type": "nominal", "title": "Class"},
-               {"field": "exposure", "type": "quantitative", "format": ".1f", "title": "Exposure"},
-               {"field": "gap", "type": "quantitative", "format": ".1f", "title": "Readiness gap"}]
+    country, exposure, gap = t("app_col_country", lang), t("app_col_exposure", lang), t("app_col_gap", lang)
+    tooltip = [{"field": "name", "type": "nominal", "title": country},
+               {"field": "words", "type": "nominal", "title": t("app_col_class", lang)},
+               {"field": "exposure", "type": "quantitative", "format": ".1f", "title": exposure},
+               {"field": "gap", "type": "quantitative", "format": ".1f", "title": gap}]
     fields = ["unit", "name", "bivariate", "words", "exposure", "gap"]
     colour = {"field": "bivariate", "type": "nominal", "scale": scale, "legend": None}
     layer = _class_layer(url, "bivariate", fields, colour, tooltip)
@@ -121,31 +134,37 @@ def bivariate_spec(url: str, *, width: int = 900, height: int = 480) -> dict[str
                              "fill": MISSING_GREY},
                     "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
                                  "latitude": {"field": "lat", "type": "quantitative"},
-                                 "tooltip": [{"field": "name", "type": "nominal", "title": "Country"}]}}
-    world = {"width": width, "height": height, "projection": PROJECTION, "layer": [_base(url), layer, dots_missing, dots]}
-    grid = [{"key": k, "exposure": f"{LEVELS[int(k[1]) - 1]}", "gap": f"{LEVELS[int(k[4]) - 1]}"} for k in keys]
-    legend = {"data": {"values": grid}, "width": 210, "height": 120, "title": {"text": "Priority class", "anchor": "start"},
+                                 "tooltip": [{"field": "name", "type": "nominal", "title": country}]}}
+    world = {"width": width, "height": height, "projection": PROJECTION, "layer": [_base(url, lang), layer, dots_missing, dots]}
+    e_words = [t(EXPOSURE_KEYS[w], lang) for w in LEVELS]
+    g_words = [t(GAP_KEYS[w], lang) for w in LEVELS]
+    grid = [{"key": k, "exposure": e_words[int(k[1]) - 1], "gap": g_words[int(k[4]) - 1]} for k in keys]
+    legend = {"data": {"values": grid}, "width": 210, "height": 120,
+              "title": {"text": t("app_priority_class", lang), "anchor": "start"},
               "layer": [{"mark": "rect", "encoding": {
-                  "x": {"field": "exposure", "type": "ordinal", "sort": list(LEVELS), "title": "Hazard exposure →",
+                  "x": {"field": "exposure", "type": "ordinal", "sort": e_words, "title": t("app_axis_hazard_exposure", lang),
                         "axis": {"labelAngle": 0}},
-                  "y": {"field": "gap", "type": "ordinal", "sort": list(LEVELS[::-1]), "title": "Readiness gap →"},
+                  "y": {"field": "gap", "type": "ordinal", "sort": g_words[::-1], "title": t("app_axis_gap", lang)},
                   "color": {"field": "key", "type": "nominal", "scale": {"domain": keys, "range": list(BIVARIATE.values())},
                             "legend": None},
-                  "tooltip": [{"field": "exposure", "title": "Exposure"}, {"field": "gap", "title": "Readiness gap"}]}}]}
-    return {"vconcat": [world, legend], "usermeta": SVG, "config": {"view": {"stroke": None}}}
+                  "tooltip": [{"field": "exposure", "title": exposure}, {"field": "gap", "title": gap}]}}]}
+    return {"vconcat": [world, legend], "usermeta": SVG, "config": {"view": {"stroke": None}, "locale": vega_locale(lang)}}
 
 
-def bivariate_words(key: object) -> str:
-    """``"E3-G1"`` -> ``"high exposure, low readiness gap"``."""
+def bivariate_words(key: object, lang: str = "en") -> str:
+    """``"E3-G1"`` -> ``"high exposure, low readiness gap"`` (in *lang*); the grey classes by name."""
     if not isinstance(key, str) or len(key) != 5 or key not in BIVARIATE:
-        return str(key) if isinstance(key, str) else NO_DATA
-    return f"{LEVELS[int(key[1]) - 1]} exposure, {LEVELS[int(key[4]) - 1]} readiness gap"
+        if key == FILTERED:
+            return t("app_not_in_filter", lang)
+        return t("app_no_data", lang) if not isinstance(key, str) or key == NO_DATA else key
+    return t("app_bivariate_words", lang, exposure=t(EXPOSURE_KEYS[LEVELS[int(key[1]) - 1]], lang),
+             gap=t(GAP_KEYS[LEVELS[int(key[4]) - 1]], lang))
 
 
-def bivariate_data(frame: pd.DataFrame, points: list[dict]) -> dict[str, list[dict]]:
+def bivariate_data(frame: pd.DataFrame, points: list[dict], lang: str = "en") -> dict[str, list[dict]]:
     """The datasets of :func:`bivariate_spec` from ``views.priority_frame`` (``bivariate`` may be
-    ``No data`` or ``Not in filter``)."""
-    frame = frame.assign(words=frame["bivariate"].map(bivariate_words))
+    ``No data`` or ``Not in filter``), the class words in *lang*."""
+    frame = frame.assign(words=frame["bivariate"].map(lambda k: bivariate_words(k, lang)))
     cols = ["unit", "name", "bivariate", "words", "exposure", "gap"]
     dots = _dots(points, frame, cols[2:])
     dots["bivariate"] = dots["bivariate"].fillna(NO_DATA)

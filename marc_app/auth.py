@@ -11,12 +11,10 @@ import streamlit as st
 
 from marc import access
 from marc.errors import MarcError
+from marc_app.lang import _
 
-MESSAGES = {
-    "off": "Read-only: editing is not enabled on this server (set `editing` in the `[marc]` configuration).",
-    "signin": "Read-only: sign in with an account listed as an editor to change the framework or add evidence.",
-    "viewer": "Read-only here: your account ({user}) is not listed as an editor (reviewers may add evidence only).",
-}
+#: the catalogue keys of the read-only notes
+MESSAGES = {"off": "app_auth_off", "signin": "app_auth_signin", "viewer": "app_auth_viewer"}
 
 
 def _section() -> dict:
@@ -38,7 +36,7 @@ def current() -> access.Access:
     try:
         config = access.load_config(_section(), st.get_option("server.address"))
     except MarcError as exc:
-        st.error(f"Access configuration: {exc.render()}. The app stays read-only until it is fixed.")
+        st.error(_("app_auth_config_error", error=exc.render()))
         return access.Access("off", "viewer")
     return access.resolve(config, _user())
 
@@ -49,12 +47,12 @@ def sidebar() -> access.Access:
     with st.sidebar:
         if acc.mode == "signin":
             if acc.needs_signin:
-                st.button("Sign in", on_click=st.login, key="auth_signin", help="Sign in to edit (editors and reviewers)")
+                st.button(_("app_auth_signin_button"), on_click=st.login, key="auth_signin", help=_("app_auth_signin_help"))
             else:
-                st.caption(f"Signed in as {acc.user} · {acc.role}")
-                st.button("Sign out", on_click=st.logout, key="auth_signout")
+                st.caption(_("app_auth_signed_in", user=acc.user, role=acc.role))
+                st.button(_("app_auth_signout"), on_click=st.logout, key="auth_signout")
         elif acc.mode == "off":
-            st.caption("Read-only server")
+            st.caption(_("app_auth_readonly_server"))
     return acc
 
 
@@ -64,7 +62,7 @@ def allowed(action: str) -> bool:
     if acc.can(action):
         return True
     key = "viewer" if acc.mode == "signin" and not acc.needs_signin else acc.mode
-    st.info(MESSAGES[key].format(user=acc.user or "?"))
+    st.info(_(MESSAGES[key], user=acc.user or "?"))
     return False
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -16,12 +16,39 @@ from marc.errors import MarcError, Problem
 from marc.loader import Framework, load_framework
 
 
+#: the catalogue keys of a weight's label, by the kind of node it weighs
+LABEL_KEYS = {"pillar": "app_weight_pillar", "sub_pillar": "app_weight_sub_pillar", "indicator": "app_weight_indicator"}
+
+
 @dataclass
 class Weight:
     path: tuple            # location in the YAML tree, e.g. ("indicators", 2, "weight")
     id: str
-    label: str
+    label: str             # "Indicator: <English name>"
     value: float
+    kind: str = "indicator"
+    names: dict[str, str] = field(default_factory=dict)  # the node's name per language, as the YAML gives it
+
+    def label_in(self, lang: str = "en") -> str:
+        """``Indicator: <name>`` in *lang* (the YAML's name in that language, else the English one)."""
+        from marc.i18n import t
+
+        return t(LABEL_KEYS[self.kind], lang, name=self.names.get(lang) or self.names.get("en") or self.id)
+
+
+def _names(value: object, fallback: str) -> dict[str, str]:
+    """A YAML name (plain, or ``{en: ..., fr: ...}``) as language -> text."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    return {"en": str(value if value is not None else fallback)}
+
+
+def _weight(path: tuple, item: dict, kind: str) -> Weight:
+    names = _names(item.get("name"), str(item.get("id")))
+    from marc.i18n import t
+
+    return Weight(path, str(item.get("id")), t(LABEL_KEYS[kind], "en", name=names.get("en", str(item.get("id")))),
+                  float(item["weight"]), kind, names)
 
 
 def weights(text: str, name: str = "<text>") -> list[Weight]:
@@ -32,13 +59,11 @@ def weights(text: str, name: str = "<text>") -> list[Weight]:
         return out
     pillar = data.get("pillar")
     if isinstance(pillar, dict) and "weight" in pillar:
-        out.append(Weight(("pillar", "weight"), str(pillar.get("id")), f"Pillar: {pillar.get('name', pillar.get('id'))}",
-                          float(pillar["weight"])))
-    for key, kind in (("sub_pillars", "Sub-pillar"), ("indicators", "Indicator")):
+        out.append(_weight(("pillar", "weight"), pillar, "pillar"))
+    for key, kind in (("sub_pillars", "sub_pillar"), ("indicators", "indicator")):
         for k, item in enumerate(data.get(key) or []):
             if isinstance(item, dict) and "weight" in item:
-                out.append(Weight((key, k, "weight"), str(item.get("id")), f"{kind}: {item.get('name', item.get('id'))}",
-                                  float(item["weight"])))
+                out.append(_weight((key, k, "weight"), item, kind))
     return out
 
 

@@ -33,6 +33,7 @@ import streamlit as st
 
 from marc import engine, project, snapshot, views
 from marc.errors import MarcError
+from marc_app.lang import _
 
 PAGES = Path(__file__).resolve().parent / "pages"
 #: Streamlit serves ``<app folder>/static`` at ``app/static/`` (server.enableStaticServing)
@@ -60,12 +61,42 @@ def fingerprint(folder: Path) -> str:
     return _FINGERPRINTS[stats]
 
 
-@st.cache_resource(show_spinner="Loading the data panel…")
-def base_data() -> tuple[pd.DataFrame, pd.DataFrame]:
+_WARM: set = set()
+
+
+def cached(key: object, message: str, fn, *args):
+    """``fn(*args)`` (a Streamlit-cached function), with a spinner saying *message* (in the app's
+    language) the first time this process computes *key*; a cache hit draws nothing.  (Streamlit's own
+    ``show_spinner`` takes one fixed text at decoration time, so it cannot follow the language.)"""
+    if key in _WARM:
+        return fn(*args)
+    with st.spinner(message):
+        out = fn(*args)
+    if len(_WARM) > 256:
+        _WARM.clear()
+    _WARM.add(key)
+    return out
+
+
+@st.cache_resource(show_spinner=False)
+def _base_data() -> tuple[pd.DataFrame, pd.DataFrame]:
     from marc import sources
 
     panel, countries = project.load_data(sources.default_mirror(), progress=False)
     return panel, countries
+
+
+def base_data() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The data panel and the country table (loaded once per process)."""
+    return cached("panel", _("app_spinner_panel"), _base_data)
+
+
+def _forget_panel() -> None:
+    _base_data.clear()
+    _WARM.discard("panel")
+
+
+base_data.clear = _forget_panel  # the Data page forgets the panel after a pull
 
 
 def _panel() -> pd.DataFrame:
@@ -91,12 +122,26 @@ class Scored:
         return self.outcome.years
 
     def name(self, unit: str) -> str:
+        """The country's name in the app's language (CLDR), else the data's name."""
+        from marc_app import lang
+
         c = self.outcome.countries
         hit = c.loc[c["unit"] == unit, "name"] if c is not None else pd.Series(dtype=object)
-        return str(hit.iloc[0]) if len(hit) else unit
+        return lang.country(unit, str(hit.iloc[0]) if len(hit) else unit)
+
+    def names(self) -> dict[str, str]:
+        """unit -> name in the app's language, for every unit of the table."""
+        from marc_app import lang
+
+        pairs = self.table[["unit", "name"]].drop_duplicates("unit")
+        return {u: lang.country(u, str(n)) for u, n in zip(pairs["unit"], pairs["name"])}
+
+    def metrics_in(self, lang: str) -> list[views.Metric]:
+        """The map's metrics with their labels in *lang*."""
+        return self.metrics if lang == "en" else views.metrics(self.outcome.framework, self.table, self.hazard_labels, lang)
 
 
-@st.cache_resource(show_spinner="Scoring the framework…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _scored(folder: str, key: str) -> Scored:
     """From the snapshot on disk when there is one for these files and data (a fraction of a second),
     else scored now and saved as a snapshot for the next start."""
@@ -142,7 +187,7 @@ def geometry_url() -> str:
     return f"app/static/{name}"
 
 
-@st.cache_resource(show_spinner="Preparing the indicator stage…", max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _prepared(folder: str, key: str) -> engine.Prepared:
     panel, countries = base_data()
     fw = scored().outcome.framework
@@ -155,13 +200,14 @@ def scored() -> Scored:
     (e.g. someone broke a file on disk) shows its problems and keeps the last good results."""
     folder = framework_dir()
     try:
-        result = _scored(str(folder), fingerprint(folder))
+        key = fingerprint(folder)
+        result = cached(("scored", str(folder), key), _("app_spinner_scoring"), _scored, str(folder), key)
     except MarcError as exc:
         last = st.session_state.get("_last_scored")
         show_error(exc)
         if last is None:
             st.stop()
-        st.warning("Showing the last results that scored without errors.")
+        st.warning(_("app_last_good"))
         return last
     st.session_state["_last_scored"] = result
     return result
@@ -200,7 +246,7 @@ def intervals(year: int) -> pd.DataFrame:
     if running is not None:
         running.join()
         return _INTERVALS[key]
-    with st.spinner("Computing rank intervals (Monte Carlo)…"):
+    with st.spinner(_("app_spinner_intervals")):
         return _compute_intervals(scored(), key)
 
 
@@ -223,13 +269,15 @@ def intervals_ready(year: int) -> pd.DataFrame | None:
 
 def prepared() -> engine.Prepared:
     folder = framework_dir()
-    return _prepared(str(folder), fingerprint(folder))
+    key = fingerprint(folder)
+    return cached(("prepared", str(folder), key), _("app_spinner_prepare"), _prepared, str(folder), key)
 
 
 def refresh() -> None:
     """Forget the scored results (after a pull or a change made outside the app)."""
     _scored.clear()
     _prepared.clear()
+    _WARM.clear()
     with _LOCK:
         _INTERVALS.clear()
 
@@ -261,9 +309,9 @@ def timing(name: str):
 
 def show_error(exc: MarcError) -> None:
     """Every problem of a MarcError as one message: file:line:column [code] message."""
-    lines = [f"`{p.file}:{p.line}:{p.column}` [{p.code}] {p.message}" if p.line else f"`{p.file}` [{p.code}] {p.message}"
-             for p in exc.problems]
-    st.error("\n\n".join(lines))
+    lines = [_("app_error_at", file=p.file, line=p.line, column=p.column, code=p.code, message=p.message) if p.line
+             else _("app_error_in", file=p.file, code=p.code, message=p.message) for p in exc.problems]
+    st.error("\n\n".join([_("app_errors_intro"), *lines]))
 
 
 # --- shareable state: every page reads its view from the URL query and writes it back --------------
@@ -320,31 +368,33 @@ def seed(key: str, name: str, options: list | None = None, *, kind: str = "str",
         st.session_state[key] = value
 
 
-def pick_year(s: Scored, key: str, label: str = "Edition") -> int:
+def pick_year(s: Scored, key: str, label: str | None = None) -> int:
     """An edition slider shared across pages (the choice follows the user and the URL's ``year``)."""
     years = s.years
     shared = st.session_state.get("year")
     seed(key, "year", years, kind="int", fallback=shared if shared in years else s.latest)
     if st.session_state.get(key) not in years:
         st.session_state[key] = s.latest
-    year = st.select_slider(label, options=years, key=key)
+    year = st.select_slider(label or _("app_edition"), options=years, key=key)
     st.session_state["year"] = year
     set_param("year", year, s.latest)
     return int(year)
 
 
-def pick_country(s: Scored, key: str, label: str = "Country", *, in_url: bool = True) -> str | None:
+def pick_country(s: Scored, key: str, label: str | None = None, *, in_url: bool = True) -> str | None:
     """A country picker over the scored units (names sorted), remembering the last choice (and the
     URL's ``country``); type to search, arrows to move, Enter to choose."""
     t = s.table[s.table["year"] == s.latest][["unit", "name"]].dropna().sort_values("name")
-    units = t["unit"].tolist()
-    names = dict(zip(t["unit"], t["name"]))
+    names = s.names()
+    from marc_app.lang import sort_key
+
+    units = sorted(t["unit"].tolist(), key=lambda u: sort_key(names.get(u, u)))
     current = st.session_state.get("country")
     seed(key, "country" if in_url else "-", units, fallback=current if current in units else (units[0] if units else None),
          upper=True)
     if st.session_state.get(key) not in units and units:
         st.session_state[key] = units[0]
-    unit = st.selectbox(label, units, format_func=lambda u: f"{names.get(u, u)} ({u})", key=key)
+    unit = st.selectbox(label or _("app_country"), units, format_func=lambda u: f"{names.get(u, u)} ({u})", key=key)
     st.session_state["country"] = unit
     if in_url:
         set_param("country", unit)

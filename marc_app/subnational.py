@@ -11,10 +11,11 @@ import streamlit as st
 
 from marc import boundaries, subnational_charts, subnational_view
 from marc.errors import MarcError
-from marc_app import state
+from marc_app import lang, state
+from marc_app.lang import _
 
 
-@st.cache_resource(show_spinner="Building admin-1 exposure (once; cached on disk)…", max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _exposure(folder: str, key: str) -> subnational_view.Admin1Exposure | None:
     panel, _ = state.base_data()
     return subnational_view.admin1_exposure(Path(folder), panel)
@@ -23,13 +24,14 @@ def _exposure(folder: str, key: str) -> subnational_view.Admin1Exposure | None:
 def exposure() -> subnational_view.Admin1Exposure | None:
     folder = state.framework_dir()
     try:
-        return _exposure(str(folder), state.fingerprint(folder))
+        key = state.fingerprint(folder)
+        return state.cached(("admin1", str(folder), key), _("app_spinner_admin1"), _exposure, str(folder), key)
     except MarcError as exc:
         state.show_error(exc)
         return None
 
 
-@st.cache_resource(show_spinner="Preparing the admin-1 geometry…", max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _features(countries: tuple[str, ...], key: str) -> list[dict]:
     exp = exposure()
     gdf = exp.geometry(list(countries))
@@ -40,22 +42,25 @@ def _features(countries: tuple[str, ...], key: str) -> list[dict]:
 def _map(exp: subnational_view.Admin1Exposure, countries: list[str], title: str) -> None:
     frame = exp.table[exp.table["country"].isin(countries)]
     if frame.empty:
-        st.info("No admin-1 units for this selection.")
+        st.info(_("app_admin1_none"))
         return
-    features = _features(tuple(sorted(countries)), state.fingerprint(state.framework_dir()))
-    spec = subnational_charts.admin1_map(features, frame, title=title, vintage_note=exp.vintage_note)
+    units, key = tuple(sorted(countries)), state.fingerprint(state.framework_dir())
+    features = state.cached(("admin1_geometry", units, key), _("app_spinner_admin1_geometry"), _features, units, key)
+    vintage = _("app_admin1_vintage", vintage=exp.vintage)
+    spec = subnational_charts.admin1_map(features, frame, title=title, vintage_note=vintage, view_note=_("app_admin1_view"),
+                                         legend=_("app_admin1_legend"), lang=lang.current())
     st.vega_lite_chart(spec, width="stretch", key=f"admin1_map_{'_'.join(sorted(countries))[:60]}")
-    st.caption(f"{exp.view}. {exp.vintage_note} Population: GPWv4 2020 shares within each country, scaled to the "
-               "WDI national total. MARC takes no position on any boundary.")
+    st.caption(_("app_admin1_caption", view=_("app_admin1_view_label"), vintage=vintage))
 
 
 def _top_table(top: pd.DataFrame, exp: subnational_view.Admin1Exposure) -> None:
-    cols = {"name": "Region", "exposure": "Exposure (0–100)", "population": "Population"}
-    cols.update({k: v for k, v in exp.labels.items() if k in top.columns})
-    st.dataframe(top[list(cols)].rename(columns=cols), hide_index=True, width="stretch",
-                 column_config={"Population": st.column_config.NumberColumn(format="%.0f"),
-                                **{v: st.column_config.NumberColumn(format="%.1f") for v in cols.values()
-                                   if v not in ("Region", "Population")}})
+    cols = {"name": _("app_col_region"), "exposure": _("app_tip_exposure_100"), "population": _("app_col_population")}
+    cols.update({k: lang.term(v, "hazard") for k, v in exp.labels.items() if k in top.columns})
+    st.dataframe(**lang.table(top[list(cols)].rename(columns=cols),
+                             {cols["population"]: st.column_config.NumberColumn(format="%.0f"),
+                              **{v: st.column_config.NumberColumn(format="%.1f") for v in cols.values()
+                                 if v not in (cols["name"], cols["population"])}}),
+                 hide_index=True, width="stretch")
 
 
 def country_section(s: state.Scored, unit: str) -> None:
@@ -63,43 +68,45 @@ def country_section(s: state.Scored, unit: str) -> None:
     exp = exposure()
     if exp is None:
         return
-    st.subheader("Admin-1 exposure")
+    st.subheader(_("app_admin1_title"))
     top = exp.top(unit, 5)
     if top.empty:
-        st.info("No admin-1 exposure for this country.")
+        st.info(_("app_admin1_no_country"))
         return
     left, right = st.columns([3, 2])
     with left:
-        _map(exp, [unit], f"{s.name(unit)}: exposure by admin-1 region")
+        _map(exp, [unit], _("app_admin1_map_title", name=s.name(unit)))
     with right:
-        st.markdown("**Most exposed regions**")
+        st.markdown(f"**{_('app_admin1_top')}**")
         _top_table(top, exp)
         if exp.disabled:
-            st.caption("Not available offline: " + "; ".join(exp.disabled))
+            st.caption(_("app_admin1_offline", what="; ".join(exp.disabled)))
 
 
 def map_switch(s: state.Scored) -> bool:
     """Map page: a switch to admin-1 units for one country or a region; True when the admin-1 map was drawn."""
-    if not st.toggle("Admin-1 units (national readiness × subnational exposure)", key="map_admin1"):
+    if not st.toggle(_("app_admin1_switch"), key="map_admin1"):
         return False
-    st.title("Admin-1 exposure map")
+    st.title(_("app_admin1_map_page_title"))
     exp = exposure()
     if exp is None:
         return True
     countries = s.outcome.countries
-    by = st.radio("Show", ["Country", "Region"], horizontal=True, key="map_admin1_by")
+    by = st.radio(_("app_admin1_show"), ["Country", "Region"], horizontal=True, key="map_admin1_by",
+                  format_func=lambda b: _("app_admin1_by_country") if b == "Country" else _("app_admin1_by_region"))
     if by == "Country":
         unit = state.pick_country(s, key="map_admin1_country")
-        chosen, title = [unit], f"{s.name(unit)}: exposure by admin-1 region"
+        chosen, title = [unit], _("app_admin1_map_title", name=s.name(unit))
     else:
         regions = sorted(countries["region"].dropna().unique())
-        region = st.selectbox("Region", regions, key="map_admin1_region")
-        chosen, title = subnational_view.countries_in_region(countries, region), f"{region}: exposure by admin-1 region"
+        region = st.selectbox(_("app_col_region"), regions, key="map_admin1_region", format_func=lambda r: lang.term(r, "region"))
+        chosen = subnational_view.countries_in_region(countries, region)
+        title = _("app_admin1_map_title", name=lang.term(region, "region"))
     _map(exp, chosen, title)
     t = exp.table[exp.table["country"].isin(chosen)]
-    st.caption(f"{len(t)} admin-1 units in {t['country'].nunique()} countries; {t['exposure_all_zero'].mean():.0%} "
-               "have every exposure layer at zero.")
+    st.caption(_("app_admin1_count", n=lang.num(len(t), 0), countries=lang.num(t["country"].nunique(), 0),
+                 zero=lang.num(100 * t["exposure_all_zero"].mean(), 0)))
     top = t.dropna(subset=["exposure"]).sort_values(["exposure", "name"], ascending=[False, True]).head(10)
-    st.markdown("**Most exposed regions**")
+    st.markdown(f"**{_('app_admin1_top')}**")
     _top_table(top, exp)
     return True

@@ -5,14 +5,15 @@ import streamlit as st
 
 from marc import sources, views
 from marc.errors import MarcError
-from marc_app import state
+from marc_app import lang, state
+from marc_app.lang import _
 
-st.title("Data sources")
+st.title(_("app_data_title"))
 registry = sources.load_registry()
 lock = sources.read_lock()
 
 
-@st.cache_data(show_spinner="Measuring coverage…")
+@st.cache_data(show_spinner=False)
 def _report(key: str) -> pd.DataFrame:
     from marc.panel import build_panel
     from marc.quality import data_report
@@ -22,30 +23,35 @@ def _report(key: str) -> pd.DataFrame:
 
 
 try:
-    report = _report(str(lock.get("sources", {}).keys()) + str(len(state.base_data()[0])))
+    report_key = str(lock.get("sources", {}).keys()) + str(len(state.base_data()[0]))
+    report = state.cached(("report", report_key), _("app_data_spinner"), _report, report_key)
 except MarcError as exc:
     state.show_error(exc)
     report = None
 table = views.sources_table(registry, lock, report)
-st.dataframe(table, hide_index=True, width="stretch",
-             column_config={"homepage": st.column_config.LinkColumn(),
-                            "coverage_latest": st.column_config.ProgressColumn("coverage (latest year)", min_value=0,
-                                                                               max_value=1, format="%.2f")})
-st.caption("Vintage = when the file was retrieved into the cache (data/sources.lock); coverage = mean share of "
-           "countries with a value in the latest year, over the source's variables.")
+text = st.column_config.TextColumn
+number = st.column_config.NumberColumn
+st.dataframe(**lang.table(table, {
+    "id": text(_("app_data_col_id")), "title": text(_("app_data_col_title")), "publisher": text(_("app_data_col_publisher")),
+    "licence": text(_("app_data_col_licence")), "open_licence": st.column_config.CheckboxColumn(_("app_data_col_open")),
+    "retrieved": text(_("app_data_col_retrieved")), "origin": text(_("app_data_col_origin")),
+    "homepage": st.column_config.LinkColumn(_("app_data_col_homepage")), "citation": text(_("app_col_citation")),
+    "variables": number(_("app_data_col_variables"), format="%d"), "last_year": number(_("app_data_col_last_year"), format="%d"),
+    "coverage_latest": st.column_config.ProgressColumn(_("app_data_col_coverage"), min_value=0, max_value=1, format="%.2f")}),
+    hide_index=True, width="stretch")
+st.caption(_("app_data_caption"))
 if report is not None:
-    with st.expander("Coverage per variable"):
-        st.dataframe(report, hide_index=True, width="stretch")
+    with st.expander(_("app_data_per_variable")):
+        st.dataframe(**lang.table(report), hide_index=True, width="stretch")
 
-st.subheader("Pull or refresh")
+st.subheader(_("app_data_pull_title"))
 mirror = sources.default_mirror()
-st.write(f"Mirror: `{mirror}`" if mirror else "No local mirror: sources are downloaded from their official URLs.")
-ids = st.multiselect("Sources (empty = all)", list(registry.sources), key="data_ids")
-force = st.checkbox("Refresh: fetch again even when the cached copy is intact (a failed fetch keeps the old copy)",
-                    key="data_force")
-if st.button("Pull", type="primary", key="data_pull"):
+st.write(_("app_data_mirror", mirror=mirror) if mirror else _("app_data_no_mirror"))
+ids = st.multiselect(_("app_data_sources"), list(registry.sources), key="data_ids")
+force = st.checkbox(_("app_data_force"), key="data_force")
+if st.button(_("app_data_pull"), type="primary", key="data_pull"):
     chosen = ids or [sid for sid, src in registry.sources.items() if not src.on_demand]
-    bar = st.progress(0.0, text="Starting…")
+    bar = st.progress(0.0, text=_("app_data_starting"))
     failed = []
     for k, sid in enumerate(chosen, 1):
         bar.progress((k - 1) / len(chosen), text=f"{sid} ({k}/{len(chosen)})")
@@ -54,8 +60,8 @@ if st.button("Pull", type="primary", key="data_pull"):
         except MarcError as exc:
             failed.append(sid)
             state.show_error(exc)
-    bar.progress(1.0, text="Done")
+    bar.progress(1.0, text=_("app_data_done"))
     state.base_data.clear()
     state.refresh()
     _report.clear()
-    st.success(f"Pulled {len(chosen) - len(failed)} of {len(chosen)} sources; the panel will be rebuilt on the next page.")
+    st.success(_("app_data_pulled", n=len(chosen) - len(failed), total=len(chosen)))

@@ -12,36 +12,51 @@ from marc import evidence, suggest, views
 from marc.atomic import write_bytes
 from marc.errors import MarcError, Problem
 from marc.loader import KNOWN_DATASETS
-from marc_app import editing, state
+from marc_app import editing, lang, state
 from marc_app import auth
+from marc_app.lang import _
 
-#: every user-facing string of this page (for the translation catalogues)
+#: every user-facing string of this page, from the translation catalogues (marc/locales, keys app_fw_*)
 T = {
-    "title": "Framework", "folder": "Folder `{folder}` · framework {digest}", "file": "File",
-    "tab_weights": "Weights", "tab_yaml": "YAML", "fix_yaml": "Fix the YAML errors below to edit weights with sliders.",
-    "no_weights": "This file declares no pillar or indicator weights: edit it as YAML.",
-    "weight_help": "{id}: relative weight; 0 leaves it out",
-    "no_evidence": "No expert value recorded yet for **{name}**: this weight changes nothing until evidence is "
-                   "entered on the Evidence page.",
-    "evidence_link": "Enter evidence for {name}",
-    "editor_mode": "Editor", "mode_code": "Code editor (line numbers)", "mode_plain": "Plain text",
-    "editor_help": "Edit, then press Ctrl+Enter (or click outside the editor) to check. Errors are marked at their "
-                   "line in the gutter.",
-    "yaml": "YAML", "upload": "Replace with an uploaded YAML", "use_upload": "Use the uploaded file",
-    "download": "Download this YAML", "validation": "Validation and preview",
-    "valid": "Valid: {n} indicators in {c} components", "edited": "; edited: {files}", "no_edits": "; no edits",
-    "kept": "The results shown elsewhere stay those of the saved framework until the edit is valid and saved.",
-    "preview_year": "Edition for the preview",
-    "moved": "Edited framework {how}: **{moved}** countries change rank in {year}. Biggest movers:",
-    "last_good": "Preview of the last valid edit is kept until the YAML is fixed.",
-    "save": "Save", "saved": "Saved {files} (backup kept in .backups/).", "reload": "Discard edits and reload from disk",
-    "variables": "Show the panel's variables (searchable)", "search": "Search variable, dataset or source",
-    "variables_caption": "{n} of {total} variables. Use them as `source:` or in an `expression:` as [dataset/code].",
-    "custom": "Custom indicator CSV",
-    "custom_help": "Columns `unit, year, value` (ISO3 codes, UTF-8, at most 5 MB). Saved as `custom/<name>.csv`; "
-                   "use it in an indicator with `source: custom/<name>`.",
-    "csv": "CSV", "name": "Name", "check_save": "Check and save",
-    "custom_saved": "Saved custom/{name}.csv: {n} values for {units} units, {y0}–{y1}. Variable `custom/{name}`.",
+    "title": _("app_fw_title"),
+    "folder": _("app_fw_folder"),
+    "file": _("app_fw_file"),
+    "tab_weights": _("app_fw_tab_weights"),
+    "tab_yaml": _("app_fw_tab_yaml"),
+    "fix_yaml": _("app_fw_fix_yaml"),
+    "no_weights": _("app_fw_no_weights"),
+    "weight_help": _("app_fw_weight_help"),
+    "no_evidence": _("app_fw_no_evidence"),
+    "evidence_link": _("app_fw_evidence_link"),
+    "editor_mode": _("app_fw_editor_mode"),
+    "mode_code": _("app_fw_mode_code"),
+    "mode_plain": _("app_fw_mode_plain"),
+    "editor_help": _("app_fw_editor_help"),
+    "yaml": _("app_fw_yaml"),
+    "upload": _("app_fw_upload"),
+    "use_upload": _("app_fw_use_upload"),
+    "download": _("app_fw_download"),
+    "validation": _("app_fw_validation"),
+    "valid": _("app_fw_valid"),
+    "edited": _("app_fw_edited"),
+    "no_edits": _("app_fw_no_edits"),
+    "kept": _("app_fw_kept"),
+    "preview_year": _("app_fw_preview_year"),
+    "moved": _("app_fw_moved"),
+    "last_good": _("app_fw_last_good"),
+    "save": _("app_fw_save"),
+    "saved": _("app_fw_saved"),
+    "reload": _("app_fw_reload"),
+    "variables": _("app_fw_variables"),
+    "search": _("app_fw_search"),
+    "variables_caption": _("app_fw_variables_caption"),
+    "custom": _("app_fw_custom"),
+    "custom_help": _("app_fw_custom_help"),
+    "csv": _("app_fw_csv"),
+    "name": _("app_fw_name"),
+    "check_save": _("app_fw_check_save"),
+    "custom_saved": _("app_fw_custom_saved"),
+    "line_error": _("app_fw_line_error"),
 }
 
 s = state.scored()
@@ -50,7 +65,7 @@ panel, countries = state.base_data()
 st.title(T["title"])
 st.caption(T["folder"].format(folder=folder.name, digest=s.outcome.results.framework_digest))
 saved_fw = s.outcome.framework
-expert_ids = {i.id: i.name for i in saved_fw.indicators if i.kind == "expert"}
+expert_ids = {i.id: lang.name(i.name) for i in saved_fw.indicators if i.kind == "expert"}
 with_values = set(saved_fw.expert["indicator"]) if not saved_fw.expert.empty else set()
 
 
@@ -134,7 +149,7 @@ with tab_w:
         st.info(T["no_weights"])
     values = {}
     for w in found:
-        values[w.path] = st.slider(w.label, min(0.0, w.value), max(5.0, w.value), float(w.value), 0.25,
+        values[w.path] = st.slider(w.label_in(lang.current()), min(0.0, w.value), max(5.0, w.value), float(w.value), 0.25,
                                    key=f"w_{version}_{name}_{w.id}_{w.path[0]}", help=T["weight_help"].format(id=w.id))
         if w.id in expert_ids and w.id not in with_values:
             st.caption(T["no_evidence"].format(name=expert_ids[w.id]))
@@ -179,7 +194,7 @@ with tab_y:
             edits[name] = text
             st.rerun()
     for p in here:
-        st.error(f"Line {p.line}, column {p.column}: [{p.code}] {p.message}")
+        st.error(T["line_error"].format(line=p.line, column=p.column, code=p.code, message=p.message))
     up = st.file_uploader(T["upload"], type=["yaml", "yml"], key=f"yup_{version}_{name}")
     if up is not None and st.button(T["use_upload"], key="yup_use"):
         edits[name] = up.getvalue().decode("utf-8", errors="replace")
@@ -203,9 +218,15 @@ if fw_new is not None and changed:
         year = state.pick_year(s, key="fw_year", label=T["preview_year"])
         moves = views.rank_changes(s.table, wide, s.outcome.results.index_id, year, n=0)
         moved = int((moves["change"].fillna(0) != 0).sum())
-        st.write(T["moved"].format(how=how, moved=moved, year=year))
-        st.dataframe(moves.head(15), hide_index=True, width="stretch",
-                     column_config={c: st.column_config.NumberColumn(format="%.1f") for c in ("score_saved", "score_edited")})
+        st.write(T["moved"].format(how=_("app_fw_how_reaggregated") if how.startswith("re-aggregated") else _("app_fw_how_rescored"),
+                                   moved=moved, year=year))
+        top = moves.head(15)
+        top = top.assign(name=top["unit"].map(s.names()).fillna(top["name"])) if "name" in top.columns and "unit" in top.columns else top
+        st.dataframe(**lang.table(top, {c: st.column_config.NumberColumn(_(k), format="%.1f")
+                                        for c, k in (("score_saved", "app_fw_col_saved"), ("score_edited", "app_fw_col_edited"))}
+                                  | {"unit": _("app_col_iso3"), "name": _("app_col_country"), "rank_saved": _("app_fw_col_rank_saved"),
+                                     "rank_edited": _("app_fw_col_rank_edited"), "change": _("app_fw_col_change")}),
+                     hide_index=True, width="stretch")
 elif fw_new is None and "fw_last_good" in ss:
     st.caption(T["last_good"])
 
@@ -233,7 +254,10 @@ if st.toggle(T["variables"], key="fw_variables"):  # drawn only when asked (keep
         shown = table[table["variable"].str.lower().str.contains(needle, regex=False)
                       | table["source"].astype(str).str.lower().str.contains(needle, regex=False)]
     st.caption(T["variables_caption"].format(n=len(shown), total=len(table)))
-    st.dataframe(shown, hide_index=True, width="stretch", height=300)
+    st.dataframe(shown, hide_index=True, width="stretch", height=300,
+                 column_config={"variable": _("app_fw_col_variable"), "source": _("app_col_source"),
+                                "first_year": _("app_fw_col_first_year"), "last_year": _("app_data_col_last_year"),
+                                "units": _("app_fw_col_units")})
 
 st.subheader(T["custom"])
 st.write(T["custom_help"])

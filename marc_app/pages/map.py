@@ -8,37 +8,35 @@ edition, filters, bivariate toggle) lives in the URL, so a link opens the same m
 import streamlit as st
 
 from marc import views, webmap
-from marc_app import state, subnational
+from marc_app import lang, state, subnational
+from marc_app.lang import _
 
-#: every user-facing string of this page (for the translation catalogues)
+#: every user-facing string of this page, from the translation catalogues (marc/locales, keys app_map_*)
 T = {
-    "metric": "Metric", "title_index": "MARC readiness map", "title": "{label} map", "filters": "Filters",
-    "region": "Region", "income": "Income group", "ldc": "LDC only", "sids": "SIDS only",
-    "conflict": "Conflict-affected only", "transition": "In transition only",
-    "bivariate": "3×3 bivariate view (exposure × readiness gap)",
-    "caption": "{label}, edition {year}: {shown} countries with a value{after}. Solid grey = no data; pale with a "
-               "dashed outline = not in the filter. Click a country (or a dot for a small state) to open its profile. "
-               "Boundaries: Natural Earth 1:50m, de facto lines; MARC takes no position on any boundary.",
-    "after": " after filters", "pick": "Or pick a country", "open": "Open profile",
-    "table": "Show the map's values as a table (the same data as the map)",
-    "cols": {"name": "Country", "unit": "ISO3", "value": "Value", "rank": "Rank", "data_year": "Data year",
-             "cls": "Class", "rank_interval": "Rank interval (5–95%)", "words": "Class", "exposure": "Exposure",
-             "gap": "Readiness gap"},
-    "download": "Download this table (CSV)",
+    "metric": _("app_map_metric"), "title_index": _("app_map_title_index"), "title": _("app_map_title"),
+    "filters": _("app_map_filters"), "region": _("app_map_region"), "income": _("app_map_income"),
+    "ldc": _("app_map_ldc"), "sids": _("app_map_sids"), "conflict": _("app_map_conflict"),
+    "transition": _("app_map_transition"), "bivariate": _("app_map_bivariate"), "caption": _("app_map_caption"),
+    "after": _("app_map_after"), "pick": _("app_map_pick"), "open": _("app_map_open"), "table": _("app_map_table"),
+    "cols": {"name": _("app_col_country"), "unit": _("app_col_iso3"), "value": _("app_col_value"),
+             "rank": _("app_col_rank"), "data_year": _("app_col_data_year"), "cls": _("app_col_class"),
+             "rank_interval": _("app_col_rank_interval"), "words": _("app_col_class"), "exposure": _("app_col_exposure"),
+             "gap": _("app_col_gap")},
+    "download": _("app_map_download"),
 }
 FLAGS = (("ldc", "ldc"), ("sids", "sids"), ("conflict_affected", "conflict"), ("transition", "transition"))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _spec(url: str, column: str, label: str, kind: str, bivariate: bool, intervals: bool) -> dict:
+def _spec(url: str, column: str, label: str, kind: str, bivariate: bool, intervals: bool, lg: str = "en") -> dict:
     if bivariate:
-        return webmap.bivariate_spec(url)
-    return webmap.choropleth_spec(url, views.Metric(column, label, kind), intervals=intervals)
+        return webmap.bivariate_spec(url, lang=lg)
+    return webmap.choropleth_spec(url, views.Metric(column, label, kind), intervals=intervals, lang=lg)
 
 
 s = state.scored()
 countries = s.outcome.countries
-by_col = {m.column: m for m in s.metrics}
+by_col = {m.column: m for m in s.metrics_in(lang.current())}
 regions_all = sorted(countries["region"].dropna().unique())
 incomes_all = sorted(countries["income_group"].dropna().unique())
 
@@ -74,8 +72,8 @@ def _map_view() -> None:
     opened = st.session_state.setdefault("map_filters_open", bool(state.param("region") or state.param("income") or flag_params))
     with st.expander(T["filters"], expanded=opened):
         f1, f2 = st.columns(2)
-        regions = f1.multiselect(T["region"], regions_all, key="map_regions")
-        incomes = f2.multiselect(T["income"], incomes_all, key="map_incomes")
+        regions = f1.multiselect(T["region"], regions_all, key="map_regions", format_func=lambda r: lang.term(r, "region"))
+        incomes = f2.multiselect(T["income"], incomes_all, key="map_incomes", format_func=lambda r: lang.term(r, "income"))
         g = st.columns(4)
         flags = {flag: g[k].checkbox(T[short], key=f"map_{short}") for k, (flag, short) in enumerate(FLAGS)}
     state.set_param("region", regions)
@@ -93,20 +91,22 @@ def _map_view() -> None:
     url = state.geometry_url()
     points = state.small_states()
     if bivariate:
-        frame = views.priority_frame(s.table, year)
+        frame = views.priority_frame(s.table, year).pipe(lambda f: f.assign(name=f["unit"].map(s.names())))
         if keep is not None:
             frame.loc[~frame["unit"].isin(keep) & (frame["bivariate"] != views.NO_DATA), "bivariate"] = views.FILTERED
-        data = webmap.bivariate_data(frame, points)
+        data = webmap.bivariate_data(frame, points, lang.current())
         shown = int((~frame["bivariate"].isin([views.NO_DATA, views.FILTERED])).sum())
         columns = ["name", "unit", "words", "exposure", "gap"]
-        frame = frame.assign(words=frame["bivariate"].map(webmap.bivariate_words))
+        frame = frame.assign(words=frame["bivariate"].map(lambda k: webmap.bivariate_words(k, lang.current())))
     else:
         ranked = state.intervals_ready(year) if col == s.outcome.results.index_id else None
         frame = views.map_frame(s.table, metric, year, keep=keep, years=s.data_years, intervals=ranked)
+        frame = frame.assign(name=frame["unit"].map(s.names()))
         data = webmap.choropleth_data(frame, points)
         shown = int(frame["value"].notna().sum())
         columns = ["name", "unit", "value", "rank", "rank_interval", "data_year", "cls"]
-    spec = _spec(url, col, metric.label, metric.kind, bivariate, not bivariate and col == s.outcome.results.index_id)
+    spec = _spec(url, col, metric.label, metric.kind, bivariate, not bivariate and col == s.outcome.results.index_id,
+                 lang.current())
     # (before its Monte Carlo run is done, an edition's rank interval is simply absent from the tooltip)
     caption = T["caption"].format(label=metric.label, year=year, shown=shown, after=T["after"] if filtered else "")
     event = st.vega_lite_chart(webmap.with_data(spec, data), on_select="rerun", key=f"map_chart_{bivariate}",
@@ -115,13 +115,14 @@ def _map_view() -> None:
     state.seed("map_table", "table", kind="bool", fallback=False)
     if st.toggle(T["table"], key="map_table"):  # drawn only when asked: keeps the map's reruns light
         t = frame[[c for c in columns if c in frame.columns]]
-        t = t[t["value"].notna()] if "value" in t.columns else t[t["words"] != views.NO_DATA]
-        st.dataframe(t.rename(columns=T["cols"]).sort_values(T["cols"]["name"]), hide_index=True, width="stretch",
-                     column_config={T["cols"]["value"]: st.column_config.NumberColumn(format="%.1f"),
-                                    T["cols"]["rank"]: st.column_config.NumberColumn(format="%d"),
-                                    T["cols"]["data_year"]: st.column_config.NumberColumn(format="%d"),
-                                    T["cols"]["exposure"]: st.column_config.NumberColumn(format="%.1f"),
-                                    T["cols"]["gap"]: st.column_config.NumberColumn(format="%.1f")})
+        t = t[t["value"].notna()] if "value" in t.columns else t[t["words"] != webmap.bivariate_words(views.NO_DATA, lang.current())]
+        st.dataframe(**lang.table(t.rename(columns=T["cols"]).sort_values(T["cols"]["name"], key=lambda c: c.map(lang.sort_key)),
+                                 {T["cols"]["value"]: st.column_config.NumberColumn(format="%.1f"),
+                                  T["cols"]["rank"]: st.column_config.NumberColumn(format="%d"),
+                                  T["cols"]["data_year"]: st.column_config.NumberColumn(format="%d"),
+                                  T["cols"]["exposure"]: st.column_config.NumberColumn(format="%.1f"),
+                                  T["cols"]["gap"]: st.column_config.NumberColumn(format="%.1f")}),
+                     hide_index=True, width="stretch")
     for name in ("pick", "pick_small"):  # a click on a country or a dot opens its profile
         sel = (event.selection or {}).get(name) if event else None
         if sel and sel[0].get("unit"):

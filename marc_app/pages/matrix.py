@@ -5,20 +5,16 @@ import streamlit as st
 
 from marc import charts
 from marc import matrix as mx
-from marc_app import state
+from marc_app import lang, state
+from marc_app.lang import _
 
-#: every user-facing string of this page (for the translation catalogues)
+#: every user-facing string of this page, from the translation catalogues (marc/locales, keys app_matrix_*)
 T = {
-    "title": "Readiness against exposure",
-    "no_exposure": "No hazard exposure: the framework has no hazards.yaml, so there is nothing to plot against.",
-    "highlight": "Highlight", "label_notable": "Name the most extreme countries of each quadrant",
-    "caption": "{n} countries with both scores in {year}. Dashed lines: {lines}. Top left (high exposure, low "
-               "readiness) is where support matters most. Colour: context (a country in several groups takes the first "
-               "listed). Hover a dot for its values.",
-    "medians": "medians of those countries", "declared": "as declared in hazards.yaml",
-    "table": "Table: every country's readiness, exposure and context (the same data as the chart)",
-    "cols": {"name": "Country", "unit": "ISO3", "readiness": "Readiness", "exposure": "Exposure", "group": "Context",
-             "quadrant": "Quadrant"},
+    "title": _("app_matrix_title"), "no_exposure": _("app_matrix_no_exposure"), "highlight": _("app_matrix_highlight"),
+    "label_notable": _("app_matrix_label_notable"), "caption": _("app_matrix_caption"), "medians": _("app_matrix_medians"),
+    "declared": _("app_matrix_declared"), "table": _("app_matrix_table"),
+    "cols": {"name": _("app_col_country"), "unit": _("app_col_iso3"), "readiness": _("app_col_readiness"),
+             "exposure": _("app_col_exposure"), "group": _("app_col_context"), "quadrant": _("app_col_quadrant")},
 }
 
 s = state.scored()
@@ -29,8 +25,9 @@ if "exposure" not in s.table.columns:
     st.stop()
 year = state.pick_year(s, key="matrix_year")
 f = mx.frame(s.table, idx, year)
-names = dict(zip(s.table["unit"], s.table["name"]))
-options = sorted(f["unit"], key=lambda u: str(names.get(u, u)))
+names = s.names()
+f = f.assign(name=f["unit"].map(names).fillna(f["name"]))
+options = sorted(f["unit"], key=lambda u: lang.sort_key(names.get(u, u)))
 shared = [u for u in [st.session_state.get("country")] if u in options]
 state.seed("matrix_pick", "highlight", options, kind="list", fallback=shared)
 picked = st.multiselect(T["highlight"], options, format_func=lambda u: f"{names.get(u, u)} ({u})", key="matrix_pick")
@@ -44,11 +41,14 @@ y_line = None if q is None or q.exposure == "median" else float(q.exposure)
 xl = float(f["readiness"].median()) if x_line is None else x_line
 yl = float(f["exposure"].median()) if y_line is None else y_line
 labels = mx.notable(f, xl, yl) if show_notable else []
-st.altair_chart(charts.matrix(f, picked, x_line=x_line, y_line=y_line, index_label=s.outcome.framework.index.name,
-                              labels=labels), width="stretch")
+st.altair_chart(charts.matrix(f, picked, x_line=x_line, y_line=y_line, index_label=lang.name(s.outcome.framework.index.name),
+                              labels=labels, lang=lang.current()), width="stretch")
 lines = T["medians"] if x_line is None and y_line is None else T["declared"]
 st.caption(T["caption"].format(n=len(f), year=year, lines=lines))
 with st.expander(T["table"]):
-    st.dataframe(f[["name", "unit", "readiness", "exposure", "group", "quadrant"]].rename(columns=T["cols"]),
-                 hide_index=True, width="stretch",
-                 column_config={T["cols"][c]: st.column_config.NumberColumn(format="%.1f") for c in ("readiness", "exposure")})
+    shown = f[["name", "unit", "readiness", "exposure", "group", "quadrant"]].assign(
+        group=lambda d: d["group"].map(lambda g: _(charts.GROUP_KEYS[g]) if g in charts.GROUP_KEYS else g),
+        quadrant=lambda d: d["quadrant"].map(lambda q: lang.term(q) if isinstance(q, str) else q))
+    st.dataframe(**lang.table(shown.rename(columns=T["cols"]),
+                              {T["cols"][c]: st.column_config.NumberColumn(format="%.1f") for c in ("readiness", "exposure")}),
+                 hide_index=True, width="stretch")
