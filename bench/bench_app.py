@@ -172,8 +172,7 @@ def main() -> None:
     from marc import snapshot
 
     tmp = Path(tempfile.mkdtemp(prefix="marc-bench-"))
-    fw = tmp / "indicators"
-    shutil.copytree(REPO / "indicators", fw, ignore=shutil.ignore_patterns(".backups"))
+    fw = B.copy_framework(tmp)
     t = time.perf_counter()
     if snapshot.load(fw) is None:  # the warm state `make app` leaves (marc snapshot after the pull)
         snapshot.build(fw)
