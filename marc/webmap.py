@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from marc.palette import BIVARIATE, FILTERED_GREY, MISSING_GREY, SVG, palette
@@ -22,7 +23,51 @@ from marc.views import FILTERED, NO_DATA, Metric, class_labels
 
 VALUES = "values"
 DOTS = "dots"
-PROJECTION = {"type": "equalEarth"}
+#: Equal Earth (Šavrič, Patterson & Jenny 2018), as d3-geo's ``geoEqualEarthRaw``
+_A1, _A2, _A3, _A4 = 1.340264, -0.081106, 0.000893, 0.003796
+_M = np.sqrt(3) / 2
+_DIGITS = 5  # projected units: the world is ~5.4 wide, so 1e-5 is ~0.002 px on a 900 px map
+
+
+def equal_earth(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Equal Earth coordinates (unit sphere, y up) of degrees *lon*, *lat* (arrays)."""
+    lam, phi = np.radians(np.asarray(lon, dtype=float)), np.radians(np.asarray(lat, dtype=float))
+    t = np.arcsin(_M * np.sin(phi))
+    t2 = t * t
+    t6 = t2 * t2 * t2
+    x = lam * np.cos(t) / (_M * (_A1 + 3 * _A2 * t2 + t6 * (7 * _A3 + 9 * _A4 * t2)))
+    y = t * (_A1 + _A2 * t2 + t6 * (_A3 + _A4 * t2))
+    return x, y
+
+
+def _project_coords(coords: list) -> list:
+    if coords and isinstance(coords[0], (int, float)):
+        x, y = equal_earth(coords[0], coords[1])
+        return [round(float(x), _DIGITS), round(float(y), _DIGITS)]
+    if coords and isinstance(coords[0], list) and coords[0] and isinstance(coords[0][0], (int, float)):
+        xy = np.asarray(coords, dtype=float)
+        x, y = equal_earth(xy[:, 0], xy[:, 1])
+        return np.round(np.column_stack([x, y]), _DIGITS).tolist()
+    return [_project_coords(c) for c in coords]
+
+
+def planar(features: list[dict]) -> list[dict]:
+    """The display features with their coordinates projected to Equal Earth once, here: the browser then
+    draws them with Vega's ``identity`` projection, which costs a fraction of projecting (resampling and
+    clipping on the sphere) every shape again on each redraw.  The rings keep their order (holes stay
+    opposite to their exterior), so SVG's fill rule draws them as before."""
+    return [{**f, "geometry": {"type": f["geometry"]["type"], "coordinates": _project_coords(f["geometry"]["coordinates"])}}
+            for f in features if f.get("geometry")]
+
+
+#: The projection is fitted once to the world's extent (Natural Earth's land, Antarctica included), not
+#: to the drawn data: Vega-Lite's default fit depends on every layer's data, so each change of values
+#: re-fitted it by streaming all the shapes through it and then redrew every layer, the grey base too.
+_EXTREMES = equal_earth(np.array([-180.0, 180.0, 0.0, 0.0]), np.array([0.0, 0.0, -90.0, 83.65]))
+WORLD_FIT = {"type": "Feature", "properties": {},
+             "geometry": {"type": "MultiPoint",
+                          "coordinates": [[round(float(x), _DIGITS), round(float(y), _DIGITS)] for x, y in zip(*_EXTREMES)]}}
+PROJECTION = {"type": "identity", "reflectY": True, "fit": WORLD_FIT}
 #: the words of the 3×3 bivariate classes (class 1, 2, 3)
 LEVELS = ("low", "medium", "high")
 
@@ -51,6 +96,8 @@ def _top(layers: list[dict], width: int, height: int) -> dict:
 
 def _dots(points: list[dict], frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     pts = pd.DataFrame(points, columns=["unit", "lon", "lat", "area_km2"])
+    x, y = equal_earth(pts["lon"].to_numpy(), pts["lat"].to_numpy())
+    pts = pts.assign(x=np.round(x, _DIGITS), y=np.round(y, _DIGITS))  # drawn with the identity projection
     return frame[[c for c in ["unit", "name", *columns] if c in frame.columns]].merge(pts, on="unit", how="inner")
 
 
@@ -70,7 +117,7 @@ def choropleth_spec(url: str, metric: Metric, *, intervals: bool = False, width:
               "legend": {"orient": "right", "direction": "vertical", "symbolType": "square"}}
     values = _class_layer(url, "cls", fields, colour, tooltip)
     dots = {"data": {"name": DOTS}, "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1},
-            "encoding": {"longitude": {"field": "lon", "type": "quantitative"}, "latitude": {"field": "lat", "type": "quantitative"},
+            "encoding": {"longitude": {"field": "x", "type": "quantitative"}, "latitude": {"field": "y", "type": "quantitative"},
                          "color": {**colour, "legend": None}, "tooltip": tooltip},
             "params": _pick("pick_small")}
     return _top([_base(url), values, dots], width, height)
@@ -96,7 +143,7 @@ def choropleth_data(frame: pd.DataFrame, points: list[dict]) -> dict[str, list[d
     cols = ["unit", "name", "value", "rank", "n_ranked", "data_year", "cls", "rank_interval"]
     dots = _dots(points, frame, cols[2:])
     dots["cls"] = dots["cls"].fillna(NO_DATA)
-    return {VALUES: _records(frame, cols), DOTS: _records(dots, [*cols, "lon", "lat"])}
+    return {VALUES: _records(frame, cols), DOTS: _records(dots, [*cols, "lon", "lat", "x", "y"])}
 
 
 def bivariate_spec(url: str, *, width: int = 900, height: int = 480) -> dict[str, Any]:
@@ -113,14 +160,14 @@ def bivariate_spec(url: str, *, width: int = 900, height: int = 480) -> dict[str
     layer = _class_layer(url, "bivariate", fields, colour, tooltip)
     dots = {"data": {"name": DOTS}, "transform": [{"filter": f"datum.bivariate != '{NO_DATA}'"}],
             "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1},
-            "encoding": {"longitude": {"field": "lon", "type": "quantitative"}, "latitude": {"field": "lat", "type": "quantitative"},
+            "encoding": {"longitude": {"field": "x", "type": "quantitative"}, "latitude": {"field": "y", "type": "quantitative"},
                          "color": colour, "tooltip": tooltip},
             "params": _pick("pick_small")}
     dots_missing = {"data": {"name": DOTS}, "transform": [{"filter": f"datum.bivariate == '{NO_DATA}'"}],
                     "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1,
                              "fill": MISSING_GREY},
-                    "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
-                                 "latitude": {"field": "lat", "type": "quantitative"},
+                    "encoding": {"longitude": {"field": "x", "type": "quantitative"},
+                                 "latitude": {"field": "y", "type": "quantitative"},
                                  "tooltip": [{"field": "name", "type": "nominal", "title": "Country"}]}}
     world = {"width": width, "height": height, "projection": PROJECTION, "layer": [_base(url), layer, dots_missing, dots]}
     grid = [{"key": k, "exposure": f"{LEVELS[int(k[1]) - 1]}", "gap": f"{LEVELS[int(k[4]) - 1]}"} for k in keys]
@@ -149,7 +196,7 @@ def bivariate_data(frame: pd.DataFrame, points: list[dict]) -> dict[str, list[di
     cols = ["unit", "name", "bivariate", "words", "exposure", "gap"]
     dots = _dots(points, frame, cols[2:])
     dots["bivariate"] = dots["bivariate"].fillna(NO_DATA)
-    return {VALUES: _records(frame, cols), DOTS: _records(dots, [*cols, "lon", "lat"])}
+    return {VALUES: _records(frame, cols), DOTS: _records(dots, [*cols, "lon", "lat", "x", "y"])}
 
 
 def with_data(spec: dict[str, Any], data: dict[str, list[dict]]) -> dict[str, Any]:
