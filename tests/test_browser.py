@@ -316,7 +316,8 @@ def test_keyboard_only_path_from_map_to_profile(server, page):
     page.keyboard.type("Chad")
     expect(page.get_by_role("option").first).to_have_text("Chad (TCD)", timeout=60_000)  # the list's first match
     page.keyboard.press("Enter")
-    assert "Chad (TCD)" in picker.inner_text()
+    shown = "(el) => (el.innerText + ' ' + [...el.querySelectorAll('input')].map(i => i.value).join(' ')).includes('Chad (TCD)')"
+    page.wait_for_function(shown, arg=picker.element_handle(), timeout=60_000)  # the picker shows the choice
     for _ in range(6):  # the next focusable element is the form's button
         page.keyboard.press("Tab")
         if "Open profile" in (page.evaluate("() => document.activeElement && document.activeElement.innerText") or ""):
