@@ -102,18 +102,24 @@ def _dots(points: list[dict], frame: pd.DataFrame, columns: list[str]) -> pd.Dat
 
 
 def choropleth_spec(url: str, metric: Metric, *, intervals: bool = False, width: int = 900, height: int = 480) -> dict[str, Any]:
-    """The spec of one metric's map (without its data: see :func:`choropleth_data`)."""
+    """The spec of one metric's map (without its data: see :func:`choropleth_data`).
+
+    It depends on the metric's kind (its palette) only, not on its label: the label travels with the
+    values (the ``metric`` field, shown in the tooltip) and the page's heading names the metric, so
+    switching between metrics of one kind (pillars, say) swaps the data of the drawn view instead of
+    embedding a new one."""
     domain = [*class_labels(), NO_DATA, FILTERED]
     scale = {"domain": domain, "range": [*palette(metric.kind), MISSING_GREY, FILTERED_GREY]}
     tooltip = [{"field": "name", "type": "nominal", "title": "Country"},
-               {"field": "value", "type": "quantitative", "title": metric.label, "format": ".1f"},
+               {"field": "metric", "type": "nominal", "title": "Metric"},
+               {"field": "value", "type": "quantitative", "title": "Value", "format": ".1f"},
                {"field": "rank", "type": "quantitative", "title": "Rank", "format": ".0f"},
                {"field": "n_ranked", "type": "quantitative", "title": "of", "format": ".0f"},
                {"field": "data_year", "type": "quantitative", "title": "Data year", "format": ".0f"}]
     if intervals:
-        tooltip.insert(3, {"field": "rank_interval", "type": "nominal", "title": "Rank interval (5–95%)"})
-    fields = ["unit", "name", "value", "rank", "n_ranked", "data_year", "cls"] + (["rank_interval"] if intervals else [])
-    colour = {"field": "cls", "type": "nominal", "scale": scale, "title": metric.label,
+        tooltip.insert(4, {"field": "rank_interval", "type": "nominal", "title": "Rank interval (5–95%)"})
+    fields = ["unit", "name", "metric", "value", "rank", "n_ranked", "data_year", "cls"] + (["rank_interval"] if intervals else [])
+    colour = {"field": "cls", "type": "nominal", "scale": scale, "title": None,
               "legend": {"orient": "right", "direction": "vertical", "symbolType": "square"}}
     values = _class_layer(url, "cls", fields, colour, tooltip)
     dots = {"data": {"name": DOTS}, "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1},
@@ -137,10 +143,13 @@ def _class_layer(url: str, field: str, fields: list[str], colour: dict, tooltip:
             "params": _pick("pick")}
 
 
-def choropleth_data(frame: pd.DataFrame, points: list[dict]) -> dict[str, list[dict]]:
-    """The two datasets of :func:`choropleth_spec` from ``views.map_frame``: every unit's values, and
-    the small states with their coordinates (their class ``No data`` when they have no value)."""
-    cols = ["unit", "name", "value", "rank", "n_ranked", "data_year", "cls", "rank_interval"]
+def choropleth_data(frame: pd.DataFrame, points: list[dict], label: str | None = None) -> dict[str, list[dict]]:
+    """The two datasets of :func:`choropleth_spec` from ``views.map_frame``: every unit's values (with
+    the metric's *label*), and the small states with their coordinates (their class ``No data`` when
+    they have no value)."""
+    if label is not None:
+        frame = frame.assign(metric=label)
+    cols = ["unit", "name", "metric", "value", "rank", "n_ranked", "data_year", "cls", "rank_interval"]
     dots = _dots(points, frame, cols[2:])
     dots["cls"] = dots["cls"].fillna(NO_DATA)
     return {VALUES: _records(frame, cols), DOTS: _records(dots, [*cols, "lon", "lat", "x", "y"])}

@@ -95,3 +95,15 @@ def test_maps_use_the_planar_geometry_with_a_fixed_fit():
     assert (bbb["x"], bbb["y"]) == (round(float(x[0]), 5), round(float(y[0]), 5))
     world = webmap.bivariate_spec("g.json")["vconcat"][0]
     assert world["projection"] == spec["projection"]
+
+
+def test_metrics_of_one_kind_share_a_spec_and_carry_their_label_in_the_data():
+    """Switching from one pillar to another swaps the values of the drawn view (same spec); the tooltip
+    still names the metric, from the data."""
+    one = webmap.choropleth_spec("g.json", Metric("adaptation", "Adaptation", "score"))
+    two = webmap.choropleth_spec("g.json", Metric("mitigation", "Mitigation", "score"))
+    hazard = webmap.choropleth_spec("g.json", Metric("exposure", "Exposure", "hazard"))
+    assert one == two and one != hazard
+    data = webmap.choropleth_data(_frame(), POINTS, "Adaptation")
+    assert {r["metric"] for r in data[webmap.VALUES]} == {"Adaptation"}
+    assert any(t["field"] == "metric" for t in one["layer"][1]["encoding"]["tooltip"])

@@ -103,7 +103,7 @@ def _map_view() -> None:
     else:
         ranked = state.intervals_ready(year) if col == s.outcome.results.index_id else None
         frame = views.map_frame(s.table, metric, year, keep=keep, years=s.data_years, intervals=ranked)
-        data = webmap.choropleth_data(frame, points)
+        data = webmap.choropleth_data(frame, points, metric.label)
         shown = int(frame["value"].notna().sum())
         columns = ["name", "unit", "value", "rank", "rank_interval", "data_year", "cls"]
     spec = _spec(url, col, metric.label, metric.kind, bivariate, not bivariate and col == s.outcome.results.index_id)
