@@ -5,17 +5,22 @@ the Map page's switch to admin-1 units for a chosen country or region.  Logic li
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
-from marc import boundaries, subnational_charts, subnational_view
 from marc.errors import MarcError
 from marc_app import state
+
+if TYPE_CHECKING:  # geopandas, shapely, pyproj and Altair are imported only when an admin-1 view is drawn:
+    from marc import subnational_view  # the Map page imports this module, and its first map should not wait
 
 
 @st.cache_resource(show_spinner="Building admin-1 exposure (once; cached on disk)…", max_entries=2)
 def _exposure(folder: str, key: str) -> subnational_view.Admin1Exposure | None:
+    from marc import subnational_view
+
     panel, _ = state.base_data()
     return subnational_view.admin1_exposure(Path(folder), panel)
 
@@ -31,6 +36,8 @@ def exposure() -> subnational_view.Admin1Exposure | None:
 
 @st.cache_resource(show_spinner="Preparing the admin-1 geometry…", max_entries=64)
 def _features(countries: tuple[str, ...], key: str) -> list[dict]:
+    from marc import boundaries
+
     exp = exposure()
     gdf = exp.geometry(list(countries))
     tolerance = 0.01 if len(countries) == 1 else 0.03
@@ -42,6 +49,8 @@ def _map(exp: subnational_view.Admin1Exposure, countries: list[str], title: str)
     if frame.empty:
         st.info("No admin-1 units for this selection.")
         return
+    from marc import subnational_charts
+
     features = _features(tuple(sorted(countries)), state.fingerprint(state.framework_dir()))
     spec = subnational_charts.admin1_map(features, frame, title=title, vintage_note=exp.vintage_note)
     st.vega_lite_chart(spec, width="stretch", key=f"admin1_map_{'_'.join(sorted(countries))[:60]}")
@@ -94,6 +103,8 @@ def map_switch(s: state.Scored) -> bool:
     else:
         regions = sorted(countries["region"].dropna().unique())
         region = st.selectbox("Region", regions, key="map_admin1_region")
+        from marc import subnational_view
+
         chosen, title = subnational_view.countries_in_region(countries, region), f"{region}: exposure by admin-1 region"
     _map(exp, chosen, title)
     t = exp.table[exp.table["country"].isin(chosen)]
