@@ -171,9 +171,9 @@ def main() -> None:
 
     from marc import snapshot
 
+    load_start = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="marc-bench-"))
-    fw = tmp / "indicators"
-    shutil.copytree(REPO / "indicators", fw, ignore=shutil.ignore_patterns(".backups"))
+    fw = B.copy_framework(tmp)
     t = time.perf_counter()
     if snapshot.load(fw) is None:  # the warm state `make app` leaves (marc snapshot after the pull)
         snapshot.build(fw)
@@ -247,7 +247,8 @@ def main() -> None:
         return f"{statistics.median(xs):.0f}" if xs else "–"
 
     load = os.getloadavg()
-    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"load average (1, 5, 15 min) at the start: {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}; "
+          f"at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"server start to health answer:   {t_health - t_server:.1f} s")
     print(f"first map after the server answers (page load to painted map): {first:.2f} s "
           f"(of which the map script's first run: {first_script[0] / 1000 if first_script else float('nan'):.2f} s)")

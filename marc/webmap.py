@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from marc.i18n import t, vega_locale
@@ -23,7 +24,51 @@ from marc.views import FILTERED, NO_DATA, Metric, class_labels
 
 VALUES = "values"
 DOTS = "dots"
-PROJECTION = {"type": "equalEarth"}
+#: Equal Earth (Šavrič, Patterson & Jenny 2018), as d3-geo's ``geoEqualEarthRaw``
+_A1, _A2, _A3, _A4 = 1.340264, -0.081106, 0.000893, 0.003796
+_M = np.sqrt(3) / 2
+_DIGITS = 5  # projected units: the world is ~5.4 wide, so 1e-5 is ~0.002 px on a 900 px map
+
+
+def equal_earth(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Equal Earth coordinates (unit sphere, y up) of degrees *lon*, *lat* (arrays)."""
+    lam, phi = np.radians(np.asarray(lon, dtype=float)), np.radians(np.asarray(lat, dtype=float))
+    t = np.arcsin(_M * np.sin(phi))
+    t2 = t * t
+    t6 = t2 * t2 * t2
+    x = lam * np.cos(t) / (_M * (_A1 + 3 * _A2 * t2 + t6 * (7 * _A3 + 9 * _A4 * t2)))
+    y = t * (_A1 + _A2 * t2 + t6 * (_A3 + _A4 * t2))
+    return x, y
+
+
+def _project_coords(coords: list) -> list:
+    if coords and isinstance(coords[0], (int, float)):
+        x, y = equal_earth(coords[0], coords[1])
+        return [round(float(x), _DIGITS), round(float(y), _DIGITS)]
+    if coords and isinstance(coords[0], list) and coords[0] and isinstance(coords[0][0], (int, float)):
+        xy = np.asarray(coords, dtype=float)
+        x, y = equal_earth(xy[:, 0], xy[:, 1])
+        return np.round(np.column_stack([x, y]), _DIGITS).tolist()
+    return [_project_coords(c) for c in coords]
+
+
+def planar(features: list[dict]) -> list[dict]:
+    """The display features with their coordinates projected to Equal Earth once, here: the browser then
+    draws them with Vega's ``identity`` projection, which costs a fraction of projecting (resampling and
+    clipping on the sphere) every shape again on each redraw.  The rings keep their order (holes stay
+    opposite to their exterior), so SVG's fill rule draws them as before."""
+    return [{**f, "geometry": {"type": f["geometry"]["type"], "coordinates": _project_coords(f["geometry"]["coordinates"])}}
+            for f in features if f.get("geometry")]
+
+
+#: The projection is fitted once to the world's extent (Natural Earth's land, Antarctica included), not
+#: to the drawn data: Vega-Lite's default fit depends on every layer's data, so each change of values
+#: re-fitted it by streaming all the shapes through it and then redrew every layer, the grey base too.
+_EXTREMES = equal_earth(np.array([-180.0, 180.0, 0.0, 0.0]), np.array([0.0, 0.0, -90.0, 83.65]))
+WORLD_FIT = {"type": "Feature", "properties": {},
+             "geometry": {"type": "MultiPoint",
+                          "coordinates": [[round(float(x), _DIGITS), round(float(y), _DIGITS)] for x, y in zip(*_EXTREMES)]}}
+PROJECTION = {"type": "identity", "reflectY": True, "fit": WORLD_FIT}
 #: the words of the 3×3 bivariate classes (class 1, 2, 3)
 LEVELS = ("low", "medium", "high")
 #: their catalogue keys (French agrees them with "exposition" and with "déficit")
@@ -61,28 +106,36 @@ def class_words(lang: str) -> str:
 
 def _dots(points: list[dict], frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     pts = pd.DataFrame(points, columns=["unit", "lon", "lat", "area_km2"])
+    x, y = equal_earth(pts["lon"].to_numpy(), pts["lat"].to_numpy())
+    pts = pts.assign(x=np.round(x, _DIGITS), y=np.round(y, _DIGITS))  # drawn with the identity projection
     return frame[[c for c in ["unit", "name", *columns] if c in frame.columns]].merge(pts, on="unit", how="inner")
 
 
 def choropleth_spec(url: str, metric: Metric, *, intervals: bool = False, width: int = 900, height: int = 480,
                     lang: str = "en") -> dict[str, Any]:
     """The spec of one metric's map (without its data: see :func:`choropleth_data`), its words and
-    number format in *lang*."""
+    number format in *lang*.
+
+    It depends on the metric's kind (its palette) only, not on its label: the label travels with the
+    values (the ``metric`` field, shown in the tooltip) and the page's heading names the metric, so
+    switching between metrics of one kind (pillars, say) swaps the data of the drawn view instead of
+    embedding a new one."""
     domain = [*class_labels(), NO_DATA, FILTERED]
     scale = {"domain": domain, "range": [*palette(metric.kind), MISSING_GREY, FILTERED_GREY]}
     tooltip = [{"field": "name", "type": "nominal", "title": t("app_col_country", lang)},
-               {"field": "value", "type": "quantitative", "title": metric.label, "format": ".1f"},
+               {"field": "metric", "type": "nominal", "title": t("app_map_metric", lang)},
+               {"field": "value", "type": "quantitative", "title": t("app_col_value", lang), "format": ".1f"},
                {"field": "rank", "type": "quantitative", "title": t("app_col_rank", lang), "format": ".0f"},
                {"field": "n_ranked", "type": "quantitative", "title": t("app_tip_of", lang), "format": ".0f"},
                {"field": "data_year", "type": "quantitative", "title": t("app_col_data_year", lang), "format": ".0f"}]
     if intervals:
-        tooltip.insert(3, {"field": "rank_interval", "type": "nominal", "title": t("app_col_rank_interval", lang)})
-    fields = ["unit", "name", "value", "rank", "n_ranked", "data_year", "cls"] + (["rank_interval"] if intervals else [])
-    colour = {"field": "cls", "type": "nominal", "scale": scale, "title": metric.label,
+        tooltip.insert(4, {"field": "rank_interval", "type": "nominal", "title": t("app_col_rank_interval", lang)})
+    fields = ["unit", "name", "metric", "value", "rank", "n_ranked", "data_year", "cls"] + (["rank_interval"] if intervals else [])
+    colour = {"field": "cls", "type": "nominal", "scale": scale, "title": None,
               "legend": {"orient": "right", "direction": "vertical", "symbolType": "square", "labelExpr": class_words(lang)}}
     values = _class_layer(url, "cls", fields, colour, tooltip)
     dots = {"data": {"name": DOTS}, "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1},
-            "encoding": {"longitude": {"field": "lon", "type": "quantitative"}, "latitude": {"field": "lat", "type": "quantitative"},
+            "encoding": {"longitude": {"field": "x", "type": "quantitative"}, "latitude": {"field": "y", "type": "quantitative"},
                          "color": {**colour, "legend": None}, "tooltip": tooltip},
             "params": _pick("pick_small")}
     return _top([_base(url, lang), values, dots], width, height, lang)
@@ -102,13 +155,16 @@ def _class_layer(url: str, field: str, fields: list[str], colour: dict, tooltip:
             "params": _pick("pick")}
 
 
-def choropleth_data(frame: pd.DataFrame, points: list[dict]) -> dict[str, list[dict]]:
-    """The two datasets of :func:`choropleth_spec` from ``views.map_frame``: every unit's values, and
-    the small states with their coordinates (their class ``No data`` when they have no value)."""
-    cols = ["unit", "name", "value", "rank", "n_ranked", "data_year", "cls", "rank_interval"]
+def choropleth_data(frame: pd.DataFrame, points: list[dict], label: str | None = None) -> dict[str, list[dict]]:
+    """The two datasets of :func:`choropleth_spec` from ``views.map_frame``: every unit's values (with
+    the metric's *label*), and the small states with their coordinates (their class ``No data`` when
+    they have no value)."""
+    if label is not None:
+        frame = frame.assign(metric=label)
+    cols = ["unit", "name", "metric", "value", "rank", "n_ranked", "data_year", "cls", "rank_interval"]
     dots = _dots(points, frame, cols[2:])
     dots["cls"] = dots["cls"].fillna(NO_DATA)
-    return {VALUES: _records(frame, cols), DOTS: _records(dots, [*cols, "lon", "lat"])}
+    return {VALUES: _records(frame, cols), DOTS: _records(dots, [*cols, "lon", "lat", "x", "y"])}
 
 
 def bivariate_spec(url: str, *, width: int = 900, height: int = 480, lang: str = "en") -> dict[str, Any]:
@@ -126,14 +182,14 @@ def bivariate_spec(url: str, *, width: int = 900, height: int = 480, lang: str =
     layer = _class_layer(url, "bivariate", fields, colour, tooltip)
     dots = {"data": {"name": DOTS}, "transform": [{"filter": f"datum.bivariate != '{NO_DATA}'"}],
             "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1},
-            "encoding": {"longitude": {"field": "lon", "type": "quantitative"}, "latitude": {"field": "lat", "type": "quantitative"},
+            "encoding": {"longitude": {"field": "x", "type": "quantitative"}, "latitude": {"field": "y", "type": "quantitative"},
                          "color": colour, "tooltip": tooltip},
             "params": _pick("pick_small")}
     dots_missing = {"data": {"name": DOTS}, "transform": [{"filter": f"datum.bivariate == '{NO_DATA}'"}],
                     "mark": {"type": "circle", "size": 30, "stroke": "#333333", "strokeWidth": 0.6, "opacity": 1,
                              "fill": MISSING_GREY},
-                    "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
-                                 "latitude": {"field": "lat", "type": "quantitative"},
+                    "encoding": {"longitude": {"field": "x", "type": "quantitative"},
+                                 "latitude": {"field": "y", "type": "quantitative"},
                                  "tooltip": [{"field": "name", "type": "nominal", "title": country}]}}
     world = {"width": width, "height": height, "projection": PROJECTION, "layer": [_base(url, lang), layer, dots_missing, dots]}
     e_words = [t(EXPOSURE_KEYS[w], lang) for w in LEVELS]
@@ -168,7 +224,7 @@ def bivariate_data(frame: pd.DataFrame, points: list[dict], lang: str = "en") ->
     cols = ["unit", "name", "bivariate", "words", "exposure", "gap"]
     dots = _dots(points, frame, cols[2:])
     dots["bivariate"] = dots["bivariate"].fillna(NO_DATA)
-    return {VALUES: _records(frame, cols), DOTS: _records(dots, [*cols, "lon", "lat"])}
+    return {VALUES: _records(frame, cols), DOTS: _records(dots, [*cols, "lon", "lat", "x", "y"])}
 
 
 def with_data(spec: dict[str, Any], data: dict[str, list[dict]]) -> dict[str, Any]:

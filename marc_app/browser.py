@@ -1,15 +1,18 @@
 """Drive the app in Debian's Chromium with Playwright: start a server, read the drawn map.
 
-Shared by ``tests/test_browser.py`` and ``bench/bench_app.py``.  Nothing here imports Streamlit.
+Shared by ``tests/test_browser*.py`` and ``bench/bench_app.py``.  Nothing here imports Streamlit.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -79,6 +82,40 @@ def start_server(framework_dir: Path | None = None, port: int | None = None, log
         time.sleep(0.5)
     stop(proc)
     raise RuntimeError(f"streamlit did not answer on {url} within {timeout:.0f} s")
+
+
+def unavailable() -> str | None:
+    """Why the browser cannot be driven here (None when it can): Debian's chromium or Playwright missing."""
+    if not Path(CHROMIUM).exists():
+        return "Debian's chromium is not installed (make browser)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed"
+    return None
+
+
+def copy_framework(parent: Path, source: Path | None = None) -> Path:
+    """A private copy of the framework folder (default: the project's ``indicators/``) as ``parent/indicators``,
+    so that saves made through the app never touch the real one."""
+    folder = Path(parent) / "indicators"
+    shutil.copytree(source or REPO / "indicators", folder, ignore=shutil.ignore_patterns(".backups"))
+    return folder
+
+
+@contextmanager
+def served(parent: Path, log: Path | None = None, source: Path | None = None,
+           timeout: float = 60.0) -> Iterator[tuple[str, Path]]:
+    """A server on a private copy of the framework (see :func:`copy_framework`): yields its URL and the
+    copy's folder, and stops the server on exit."""
+    folder = copy_framework(parent, source)
+    if log is not None:
+        Path(log).parent.mkdir(parents=True, exist_ok=True)
+    proc, url = start_server(folder, log=log, timeout=timeout)
+    try:
+        yield url, folder
+    finally:
+        stop(proc)
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -9,7 +9,7 @@ What is cached, and keyed by what:
   so the first map needs neither the panel nor the scoring engine;
 * the panel and the country table: once per process, loaded only by the pages that need them
   (``st.cache_resource``; the Data page clears it after a pull);
-* the display geometry: served once as a static file (``static/world-<hash>.json``); each rerun
+* the display geometry: projected once and served as a static file (``static/world-ee-<hash>.json``); each rerun
   sends only the values, joined to the shapes in the browser (:mod:`marc.webmap`);
 * the indicator stage (``marc.engine.prepare``) of the saved framework, keyed the same way, so an
   edited weight re-aggregates with ``marc.engine.rescore`` in milliseconds.
@@ -178,12 +178,14 @@ def geometry_url() -> str:
     """URL (relative to the app) of the display geometry, served once as a static file and cached by
     the browser; written to ``static/`` the first time (content-addressed, so never stale)."""
     snap = scored().snap
-    name = f"world-{snap.geometry_id}.json"
+    name = f"world-ee-{snap.geometry_id}.json"  # projected to Equal Earth once (marc.webmap.planar)
     path = STATIC / name
     if not path.exists():
+        from marc import webmap
         from marc.atomic import write_bytes
 
-        write_bytes(path, json.dumps({"features": snap.feature_list()}, separators=(",", ":")).encode(), keep_backup=False)
+        features = webmap.planar(snap.feature_list())
+        write_bytes(path, json.dumps({"features": features}, separators=(",", ":")).encode(), keep_backup=False)
     return f"app/static/{name}"
 
 

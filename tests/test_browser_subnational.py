@@ -3,7 +3,6 @@ page's switch to admin-1 units for a country and a region (Playwright + Debian's
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -30,19 +29,14 @@ _ADMIN1_PATHS = """(title) => {
 
 @pytest.fixture(scope="module")
 def server(real_data, tmp_path_factory):
-    if not Path(B.CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (make browser)")
-    pytest.importorskip("playwright")
-    fw = tmp_path_factory.mktemp("fw-sub") / "indicators"
-    shutil.copytree(REPO / "indicators", fw, ignore=shutil.ignore_patterns(".backups"))
+    if why := B.unavailable():
+        pytest.skip(why)
     from marc import project, subnational_view
 
     panel, _ = project.load_data(progress=False)  # warm the on-disk admin-1 caches the server will read
-    assert subnational_view.admin1_exposure(fw, panel) is not None
-    ART.mkdir(exist_ok=True)
-    proc, url = B.start_server(fw, log=ART / "server_subnational.log")
-    yield url
-    B.stop(proc)
+    assert subnational_view.admin1_exposure(REPO / "indicators", panel) is not None
+    with B.served(tmp_path_factory.mktemp("fw-sub"), log=ART / "server_subnational.log") as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -52,3 +52,58 @@ def test_bivariate_dots_words_and_filtered_class():
     assert marks == ["geoshape", "geoshape", "circle", "circle"]  # base, classes, small states without and with data
     assert {r["exposure"] for r in legend["data"]["values"]} == set(webmap.LEVELS)
     assert world["layer"][1]["encoding"]["color"]["scale"]["range"][-1] == palette.FILTERED_GREY
+
+
+def test_equal_earth_matches_the_published_extent():
+    """Equal Earth on the unit sphere: half-width π / (√3/2 · A1) at the equator, the pole at y ≈ 1.3174
+    (Šavrič et al. 2018: a width-to-height ratio of about 2.05)."""
+    x, y = webmap.equal_earth(np.array([180.0, -180.0, 0.0, 0.0]), np.array([0.0, 0.0, 90.0, -90.0]))
+    assert np.allclose(x[:2], [np.pi / (np.sqrt(3) / 2 * 1.340264), -np.pi / (np.sqrt(3) / 2 * 1.340264)])
+    assert np.allclose(y[2:], [1.31736, -1.31736], atol=1e-4) and np.allclose(y[:2], 0)
+    assert 2.04 < x[0] / y[2] < 2.06
+
+
+def _signed_area(ring: list[list[float]]) -> float:
+    xy = np.asarray(ring)
+    return 0.5 * float(np.sum(xy[:-1, 0] * xy[1:, 1] - xy[1:, 0] * xy[:-1, 1]))
+
+
+def test_planar_projects_every_ring_and_keeps_holes_opposite():
+    square = [[0, 0], [0, 10], [10, 10], [10, 0], [0, 0]]  # clockwise exterior (as oriented for Vega)
+    hole = [[2, 2], [8, 2], [8, 8], [2, 8], [2, 2]]
+    features = [{"type": "Feature", "properties": {"unit": "AAA"}, "geometry": {"type": "Polygon", "coordinates": [square, hole]}},
+                {"type": "Feature", "properties": {"unit": "BBB"},
+                 "geometry": {"type": "MultiPolygon", "coordinates": [[square], [hole]]}}]
+    out = webmap.planar(features)
+    assert [f["properties"]["unit"] for f in out] == ["AAA", "BBB"] and features[0]["geometry"]["coordinates"][0] == square
+    ext, inner = out[0]["geometry"]["coordinates"]
+    x, y = webmap.equal_earth(np.array([10.0]), np.array([10.0]))
+    assert ext[2] == [round(float(x[0]), 5), round(float(y[0]), 5)]
+    assert _signed_area(ext) * _signed_area(inner) < 0  # the hole still winds against its exterior
+    assert len(out[1]["geometry"]["coordinates"]) == 2
+
+
+def test_maps_use_the_planar_geometry_with_a_fixed_fit():
+    spec = webmap.choropleth_spec("g.json", Metric("readiness", "MARC readiness", "score"))
+    assert spec["projection"]["type"] == "identity" and spec["projection"]["reflectY"] is True
+    assert spec["projection"]["fit"]["geometry"]["type"] == "MultiPoint"  # not refitted to the data on each change
+    dots = spec["layer"][2]["encoding"]
+    assert dots["longitude"]["field"] == "x" and dots["latitude"]["field"] == "y"
+    data = webmap.choropleth_data(_frame(), POINTS)
+    bbb = next(r for r in data[webmap.DOTS] if r["unit"] == "BBB")
+    x, y = webmap.equal_earth(np.array([1.0]), np.array([2.0]))
+    assert (bbb["x"], bbb["y"]) == (round(float(x[0]), 5), round(float(y[0]), 5))
+    world = webmap.bivariate_spec("g.json")["vconcat"][0]
+    assert world["projection"] == spec["projection"]
+
+
+def test_metrics_of_one_kind_share_a_spec_and_carry_their_label_in_the_data():
+    """Switching from one pillar to another swaps the values of the drawn view (same spec); the tooltip
+    still names the metric, from the data."""
+    one = webmap.choropleth_spec("g.json", Metric("adaptation", "Adaptation", "score"))
+    two = webmap.choropleth_spec("g.json", Metric("mitigation", "Mitigation", "score"))
+    hazard = webmap.choropleth_spec("g.json", Metric("exposure", "Exposure", "hazard"))
+    assert one == two and one != hazard
+    data = webmap.choropleth_data(_frame(), POINTS, "Adaptation")
+    assert {r["metric"] for r in data[webmap.VALUES]} == {"Adaptation"}
+    assert any(t["field"] == "metric" for t in one["layer"][1]["encoding"]["tooltip"])

@@ -102,7 +102,7 @@ def _map_view() -> None:
         ranked = state.intervals_ready(year) if col == s.outcome.results.index_id else None
         frame = views.map_frame(s.table, metric, year, keep=keep, years=s.data_years, intervals=ranked)
         frame = frame.assign(name=frame["unit"].map(s.names()))
-        data = webmap.choropleth_data(frame, points)
+        data = webmap.choropleth_data(frame, points, metric.label)
         shown = int(frame["value"].notna().sum())
         columns = ["name", "unit", "value", "rank", "rank_interval", "data_year", "cls"]
     spec = _spec(url, col, metric.label, metric.kind, bivariate, not bivariate and col == s.outcome.results.index_id,
