@@ -159,6 +159,13 @@ def wait_change(page, before: list[list[str]], timeout: float = 60.0) -> tuple[l
     raise AssertionError("the map did not change")
 
 
+def open_page(page, url: str, path: str = "") -> None:
+    """Open a page of the app (``path``: a page and its query) and wait until its script has run."""
+    page.goto(f"{url}/{path}")
+    page.locator("h1").first.wait_for(timeout=300_000)
+    settle(page, timeout=300)
+
+
 def settle(page, timeout: float = 120.0) -> None:
     """Wait until Streamlit has finished running the script (elements are faded while it runs)."""
     page.wait_for_timeout(300)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -47,3 +48,12 @@ def real_outcome(real_data):
     from marc import project
 
     return project.compute(REPO / "indicators", years="latest", progress=False)
+
+
+@pytest.fixture()
+def fw_copy(real_data, tmp_path, monkeypatch) -> Path:
+    """A private copy of the default framework, which the app (MARC_FRAMEWORK_DIR) uses instead of indicators/."""
+    dest = tmp_path / "indicators"
+    shutil.copytree(REPO / "indicators", dest, ignore=shutil.ignore_patterns(".backups"))
+    monkeypatch.setenv("MARC_FRAMEWORK_DIR", str(dest))
+    return dest

@@ -6,7 +6,6 @@ for the same framework and data."""
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -21,14 +20,6 @@ from marc_app import editing
 
 PAGES = REPO / "marc_app" / "pages"
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture()
-def fw_copy(real_data, tmp_path, monkeypatch) -> Path:
-    dest = tmp_path / "indicators"
-    shutil.copytree(REPO / "indicators", dest, ignore=shutil.ignore_patterns(".backups"))
-    monkeypatch.setenv("MARC_FRAMEWORK_DIR", str(dest))
-    return dest
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ real data and a temporary copy of the framework, and skip when the data mirror i
 from __future__ import annotations
 
 import re
-import shutil
 import string
 import sys
 from pathlib import Path
@@ -97,14 +96,6 @@ def test_library_pieces_of_the_app_speak_french():
 
 
 # --- the pages, opened in French -------------------------------------------------------------------
-
-@pytest.fixture()
-def fw_copy(real_data, tmp_path, monkeypatch) -> Path:
-    dest = tmp_path / "indicators"
-    shutil.copytree(REPO / "indicators", dest, ignore=shutil.ignore_patterns(".backups"))
-    monkeypatch.setenv("MARC_FRAMEWORK_DIR", str(dest))
-    return dest
-
 
 def english_fragments() -> list[tuple[str, str]]:
     """(key, fragment) of the English app texts that French says differently (fragments of 2+ words and 8+

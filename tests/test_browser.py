@@ -44,16 +44,10 @@ def page(browser):
     pg.close()
 
 
-def open_page(page, url, path=""):
-    page.goto(f"{url}/{path}")
-    page.locator("h1").first.wait_for(timeout=300_000)
-    B.settle(page, timeout=300)
-
-
 def test_each_page_loads(server, page):
     url, _ = server
     for path in PAGES:
-        open_page(page, url, path)
+        B.open_page(page, url, path)
         assert page.locator('[data-testid="stException"]').count() == 0, path
         assert page.locator("h1").count() >= 1, path
         page.screenshot(path=str(ART / f"page_{path or 'map'}.png"), full_page=True)
@@ -65,7 +59,7 @@ def test_map_draws_classes_and_missing_grey(server, page):
     from marc import project, views
 
     url, fw = server
-    open_page(page, url)
+    B.open_page(page, url)
     fills = B.wait_map(page)
     values = [f for f in fills[1] if f]
     assert len(values) >= 150
@@ -92,7 +86,7 @@ def test_map_draws_classes_and_missing_grey(server, page):
 
 def test_metric_and_year_change_the_map(server, page):
     url, _ = server
-    open_page(page, url)
+    B.open_page(page, url)
     first = B.wait_map(page)
     B.slider(page, 0).focus()
     page.keyboard.press("ArrowLeft")
@@ -107,7 +101,7 @@ def test_metric_and_year_change_the_map(server, page):
 
 def test_click_opens_country(server, page):
     url, _ = server
-    open_page(page, url)
+    B.open_page(page, url)
     B.wait_map(page)
     hit = B.inside(page, "Brazil", 1)
     assert hit
@@ -121,7 +115,7 @@ def test_click_opens_country(server, page):
 def test_save_weight_keeps_comments(server, page):
     url, fw = server
     before = (fw / "adaptation.yaml").read_text()
-    open_page(page, url, "framework")
+    B.open_page(page, url, "framework")
     B.slider(page, 1).focus()  # 0 is the pillar weight, 1 the first indicator
     page.keyboard.press("ArrowRight")
     page.get_by_text(re.compile("countries change rank")).wait_for(timeout=60_000)
@@ -137,7 +131,7 @@ def test_save_weight_keeps_comments(server, page):
 
 def test_expert_value_moves_the_score(server, page):
     url, fw = server
-    open_page(page, url, "evidence")
+    B.open_page(page, url, "evidence")
     page.get_by_text("3: ", exact=False).first.click()
     page.get_by_label("Evidence URL").fill("https://example.org/evidence/strategy-2024")
     page.get_by_label("Coder").fill("browser test")
@@ -177,7 +171,7 @@ def test_custom_csv_upload_is_checked_and_saved(fresh_server, page, tmp_path):
     bad.write_text("unit,year,value\nNOR,2023,1.5\nXXX,2023,2\n")
     good = tmp_path / "coast_guard_fleet.csv"
     good.write_text("unit,year,value\nNOR,2023,12\nKEN,2023,3\n")
-    open_page(page, url, "framework")
+    B.open_page(page, url, "framework")
     uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="CSV").locator('input[type="file"]')
     name = page.get_by_label("Name", exact=True)
     uploader.set_input_files(str(bad))
@@ -198,7 +192,7 @@ def test_contribution_chart_for_a_country(server, page):
     from marc import explain, snapshot
 
     url, fw = server
-    open_page(page, url, "country?country=NER")
+    B.open_page(page, url, "country?country=NER")
     assert page.locator("h1").first.inner_text().strip() == "Niger"
     page.get_by_text("Why this score").first.wait_for(timeout=60_000)
     sentence = page.get_by_text(re.compile(r"points below the median profile")).first
@@ -220,7 +214,7 @@ def test_conflict_affected_profile_shows_its_flag(server, page):
     url, fw = server
     from marc import snapshot
 
-    open_page(page, url, "country?country=MLI")  # (the app saves its snapshot when it scores)
+    B.open_page(page, url, "country?country=MLI")  # (the app saves its snapshot when it scores)
     snap = snapshot.load(fw)
     row = snap.table[(snap.table["unit"] == "MLI") & (snap.table["year"] == snap.latest)].iloc[0]
     assert bool(row["conflict_affected"])  # the data say so: the profile must too
@@ -234,7 +228,7 @@ def test_conflict_affected_profile_shows_its_flag(server, page):
 
 def test_shared_url_reopens_the_same_view(server, browser, page):
     url, _ = server
-    open_page(page, url)
+    B.open_page(page, url)
     B.wait_map(page)
     B.pick_option(page, "Metric", "Adaptation")
     B.settle(page)
@@ -265,7 +259,7 @@ def test_small_states_in_the_bivariate_view(server, page):
     from marc import charts
 
     url, _ = server
-    open_page(page, url, "?metric=priority")
+    B.open_page(page, url, "?metric=priority")
     B.wait_map(page)
     dots = page.locator('[data-testid="stVegaLiteChart"] g.mark-symbol path')
     assert dots.count() >= 20  # small states as dots
@@ -276,7 +270,7 @@ def test_small_states_in_the_bivariate_view(server, page):
 
 def test_editor_error_shown_at_its_line(server, page):
     url, fw = server
-    open_page(page, url, "framework")
+    B.open_page(page, url, "framework")
     page.get_by_role("tab", name="YAML").click()
     B.settle(page)
     editor = page.frame_locator('iframe[title*="code_editor"]')
@@ -309,7 +303,7 @@ def test_keyboard_only_path_from_map_to_profile(server, page):
     from playwright.sync_api import expect
 
     url, _ = server
-    open_page(page, url)
+    B.open_page(page, url)
     B.wait_map(page)
     picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Or pick a country")
     picker.locator("input").first.focus()

@@ -5,7 +5,6 @@ French, with French labels and the French decimal comma.  Screenshots go to arti
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -21,15 +20,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 @pytest.fixture(scope="module")
 def server(real_data, tmp_path_factory):
-    if not Path(B.CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (make browser)")
-    pytest.importorskip("playwright")
-    fw = tmp_path_factory.mktemp("fw") / "indicators"
-    shutil.copytree(REPO / "indicators", fw, ignore=shutil.ignore_patterns(".backups"))
+    if why := B.unavailable():
+        pytest.skip(why)
     ART.mkdir(exist_ok=True)
-    proc, url = B.start_server(fw, log=ART / "server_i18n.log")
-    yield url, fw
-    B.stop(proc)
+    with B.served(tmp_path_factory.mktemp("fw"), log=ART / "server_i18n.log") as served:
+        yield served
 
 
 @pytest.fixture()
@@ -43,19 +38,13 @@ def page(server):
         b.close()
 
 
-def open_page(page, url, path=""):
-    page.goto(f"{url}/{path}")
-    page.locator("h1").first.wait_for(timeout=300_000)
-    B.settle(page, timeout=300)
-
-
 def svg_texts(page) -> list[str]:
     return [t.strip() for t in page.locator("svg text").all_text_contents() if t.strip()]
 
 
 def test_french_map_and_country_profile(server, page):
     url, _ = server
-    open_page(page, url, "?lang=fr")
+    B.open_page(page, url, "?lang=fr")
     B.wait_map(page)
     B.settle(page)
     assert page.locator("h1").first.inner_text().strip() == "Carte de la préparation MARC"
@@ -71,7 +60,7 @@ def test_french_map_and_country_profile(server, page):
     assert "No data" not in legend
     page.screenshot(path=str(ART / "map_fr.png"), full_page=True)
 
-    open_page(page, url, "country?country=CIV&lang=fr")
+    B.open_page(page, url, "country?country=CIV&lang=fr")
     page.get_by_text("Pourquoi ce score").first.wait_for(timeout=120_000)
     B.settle(page)
     assert page.locator("h1").first.inner_text().strip() == "Côte d’Ivoire"  # CLDR French name
