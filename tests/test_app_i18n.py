@@ -83,7 +83,11 @@ def test_library_pieces_of_the_app_speak_french():
     assert webmap.bivariate_words(NO_DATA, "fr") == "Pas de données" and webmap.bivariate_words(FILTERED, "fr") == "Hors filtre"
     spec = webmap.choropleth_spec("g.json", Metric("readiness", "Préparation MARC", "score"), lang="fr")
     assert spec["config"]["locale"]["number"]["decimal"] == ","
-    assert [t["title"] for t in spec["layer"][1]["encoding"]["tooltip"]][:3] == ["Pays", "Préparation MARC", "Rang"]
+    # the metric's name travels with the values (one spec per metric kind), under a French title
+    assert [t["title"] for t in spec["layer"][1]["encoding"]["tooltip"]][:4] == ["Pays", "Indicateur affiché", "Valeur", "Rang"]
+    frame = pd.DataFrame({"unit": ["CIV"], "name": ["Côte d’Ivoire"], "value": [42.2], "rank": [1], "n_ranked": [1],
+                          "data_year": [2024], "cls": ["40–60"], "rank_interval": [None]})
+    assert webmap.choropleth_data(frame, [], "Préparation MARC")[webmap.VALUES][0]["metric"] == "Préparation MARC"
     legend = webmap.bivariate_spec("g.json", lang="fr")["vconcat"][1]
     assert legend["title"]["text"] == "Classe de priorité"
     assert {r["exposure"] for r in legend["data"]["values"]} == {"faible", "moyenne", "élevée"}
