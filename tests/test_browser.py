@@ -200,12 +200,19 @@ def test_contribution_chart_for_a_country(server, page):
     snap = snapshot.load(fw)
     e = explain.explain(snap.outcome.framework, snap.outcome.results, "NER", snap.latest)
     charts = page.locator('[data-testid="stVegaLiteChart"]')
+
+    def contribution_bars() -> int | None:  # the contribution chart: its bars carry the contribution in their aria label
+        for k in range(charts.count()):
+            paths = charts.nth(k).locator("g.mark-rect path")
+            if paths.count() and "Contribution" in (paths.first.get_attribute("aria-label") or ""):
+                return paths.count()
+        return None
+
     bars = None
-    for k in range(charts.count()):  # the contribution chart: its bars carry the contribution in their aria label
-        n = charts.nth(k).locator("g.mark-rect path").count()
-        if n and "Contribution" in (charts.nth(k).locator("g.mark-rect path").first.get_attribute("aria-label") or ""):
-            bars = n
+    for _ in range(120):  # the sentence is text and shows first; Vega paints the chart a moment later
+        if (bars := contribution_bars()) is not None:
             break
+        page.wait_for_timeout(500)
     assert bars == len(e.indicators.dropna(subset=["contribution"])), (bars, len(e.indicators))
     page.screenshot(path=str(ART / "country_why_niger.png"), full_page=True)
 
