@@ -313,9 +313,16 @@ def test_keyboard_only_path_from_map_to_profile(server, page):
     B.open_page(page, url)
     B.wait_map(page)
     picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Or pick a country")
-    picker.locator("input").first.focus()
-    page.keyboard.type("Chad")
-    expect(page.get_by_role("option").first).to_have_text("Chad (TCD)", timeout=60_000)  # the list's first match
+    for attempt in range(3):  # seen once in CI: the typed text stayed and the list was gone (closed by a rerun): type again
+        picker.locator("input").first.focus()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("Chad")
+        try:
+            expect(page.get_by_role("option").first).to_have_text("Chad (TCD)", timeout=30_000)  # the list's first match
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     page.keyboard.press("Enter")
     shown = "(el) => (el.innerText + ' ' + [...el.querySelectorAll('input')].map(i => i.value).join(' ')).includes('Chad (TCD)')"
     page.wait_for_function(shown, arg=picker.element_handle(), timeout=60_000)  # the picker shows the choice
