@@ -88,6 +88,18 @@ def test_same_seed_same_output(fw):
     assert not np.array_equal(np.nan_to_num(one.ranks), np.nan_to_num(other.ranks))
 
 
+def _assert_replications_match_engine(model, scores, draws, panel, groups, replications, components=None, **tol):
+    """Each replication *r*, rebuilt as a framework and panel and scored by engine.score, gives the vectorised
+    scores of *components* (default: every component scored)."""
+    for r in replications:
+        res = engine.score(replication_framework(model, draws, r), replication_panel(model, draws, r, panel), [2005],
+                           groups=groups)
+        comp = res.components.set_index(["component", "unit"])["score"]
+        for c in components or list(scores):
+            np.testing.assert_allclose(scores[c][:, r], comp.loc[c].reindex(model.units).to_numpy(),
+                                       err_msg=f"replication {r}, component {c}", **tol)
+
+
 def test_vectorised_replications_equal_the_engine(fw):
     """Each replication, rebuilt as a framework and panel and scored by engine.score, gives the same scores."""
     panel, groups = _panel(np.random.default_rng(4)), _groups()
@@ -96,13 +108,7 @@ def test_vectorised_replications_equal_the_engine(fw):
     design = unc.draw(model, 12, seed=5)
     scores = unc.evaluate(model, design)
     draws = unc.decode(model, design)
-    for r in range(12):
-        res = engine.score(replication_framework(model, draws, r), replication_panel(model, draws, r, panel), [2005],
-                           groups=groups)
-        comp = res.components.set_index(["component", "unit"])["score"]
-        for c, got in scores.items():
-            np.testing.assert_allclose(got[:, r], comp.loc[c].reindex(model.units).to_numpy(), rtol=0, atol=1e-9,
-                                       err_msg=f"replication {r}, component {c}")
+    _assert_replications_match_engine(model, scores, draws, panel, groups, range(12), rtol=0, atol=1e-9)
 
 
 def test_dirichlet_weights_keep_the_sibling_total(fw):
@@ -186,13 +192,7 @@ def test_risk_orientation_and_complement_in_the_monte_carlo(tmp_path):
     model = unc.build(risk, panel, 2005, groups=groups, settings=FULL.model_copy(update={"zscore_clip": 2.0}))
     design = unc.draw(model, 6, seed=3)
     scores, draws = unc.evaluate(model, design), unc.decode(model, design)
-    for r in range(6):
-        res = engine.score(replication_framework(model, draws, r), replication_panel(model, draws, r, panel), [2005],
-                           groups=groups)
-        comp = res.components.set_index(["component", "unit"])["score"]
-        for c, got in scores.items():
-            np.testing.assert_allclose(got[:, r], comp.loc[c].reindex(model.units).to_numpy(), rtol=0, atol=1e-9,
-                                       err_msg=f"replication {r}, component {c}")
+    _assert_replications_match_engine(model, scores, draws, panel, groups, range(6), rtol=0, atol=1e-9)
 
 
 def test_named_weight_sets_are_drawn_and_match_the_engine(fw):
@@ -208,11 +208,9 @@ def test_named_weight_sets_are_drawn_and_match_the_engine(fw):
     beta = beta[beta["component"] == "beta"].set_index("unit")["score"].reindex(model.units).to_numpy()
     r = int(np.flatnonzero(which[1])[0])
     np.testing.assert_allclose(scores["readiness"][:, r], beta)  # only beta counts in that set
-    for r in (int(np.flatnonzero(which[2])[0]), int(np.flatnonzero(which[0])[0])):
-        res = engine.score(replication_framework(model, draws, r), replication_panel(model, draws, r, panel), [2005],
-                           groups=groups).components
-        got = res[res["component"] == "readiness"].set_index("unit")["score"].reindex(model.units).to_numpy()
-        np.testing.assert_allclose(scores["readiness"][:, r], got, atol=1e-9)
+    _assert_replications_match_engine(model, scores, draws, panel, groups,
+                                      (int(np.flatnonzero(which[2])[0]), int(np.flatnonzero(which[0])[0])),
+                                      ["readiness"], atol=1e-9)
     bad = ZERO.model_copy(update={"weight_sets": {"typo": {"alhpa": 1}}})
     with pytest.raises(MarcError) as err:
         unc.build(fw, panel, 2005, groups=groups, settings=bad)
@@ -248,11 +246,7 @@ def test_declared_zscore_parameters_and_minmax_ranges(fw):
     np.testing.assert_allclose(model.scores[1 * len(model.missings), c], expect_mc.to_numpy(), atol=1e-9)
     design = unc.draw(model, 8, seed=4)
     scores, draws = unc.evaluate(model, design), unc.decode(model, design)
-    for r in range(8):
-        res = engine.score(replication_framework(model, draws, r), replication_panel(model, draws, r, panel), [2005],
-                           groups=groups).components
-        got = res[res["component"] == "readiness"].set_index("unit")["score"].reindex(model.units).to_numpy()
-        np.testing.assert_allclose(scores["readiness"][:, r], got, atol=1e-9)
+    _assert_replications_match_engine(model, scores, draws, panel, groups, range(8), ["readiness"], atol=1e-9)
 
 
 def test_uncertainty_ids_are_located_errors(tmp_path):
