@@ -27,12 +27,13 @@ pull: $(STAMP)
 	$(BIN)/marc pull
 	$(BIN)/marc snapshot
 
-# the app serves at once; the snapshot is built beside it (the first page waits for it, then every
-# later start finds it on disk)
+# the app serves at once (marc_app/serve.py: streamlit run app.py, with the first page's modules and
+# snapshot read while the server starts); the snapshot is built beside it (the first page waits for
+# it, then every later start finds it on disk)
 app: $(STAMP)
 	$(BIN)/marc pull
 	$(BIN)/marc snapshot > data/cache/snapshot.log 2>&1 &
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false \
+	$(BIN)/python -m marc_app.serve --server.port $(PORT) --server.headless true --browser.gatherUsageStats false \
 	  --server.enableStaticServing true
 
 test: $(STAMP) browser

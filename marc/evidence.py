@@ -34,6 +34,9 @@ from marc.framework import Indicator
 EXPERT_COLUMNS = ["unit", "year", "value", "evidence_url", "coder", "date", "confidence", "status", "reviewer",
                   "review_date", "note", "review_note"]
 REQUIRED_EXPERT = EXPERT_COLUMNS[:7]
+#: the columns of the combined expert values (:func:`combine_expert`)
+COMBINED_COLUMNS = ["indicator", "unit", "year", "value", "coders", "spread", "confidence", "status", "disputed",
+                    "evidence_url"]
 CUSTOM_COLUMNS = ["unit", "year", "value"]
 CONFIDENCE = ("low", "medium", "high")
 STATUSES = ("baseline", "submitted", "approved", "rejected", "disputed")
@@ -55,12 +58,12 @@ def valid_unit(code: str) -> bool:
     return iso in EXTRA_UNITS or pycountry.countries.get(alpha_3=iso) is not None
 
 
-def _read_csv(path: Path, columns: list[str], problems: list[Problem]) -> pd.DataFrame | None:
-    if path.is_dir():
+def _read_csv(path: Path, columns: list[str], problems: list[Problem], data: bytes | None = None) -> pd.DataFrame | None:
+    if data is None and path.is_dir():
         problems.append(Problem(str(path), 0, 0, "not-a-file", "a folder stands where a CSV file is expected"))
         return None
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        df = pd.read_csv(path if data is None else io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8")
     except UnicodeDecodeError:
         problems.append(Problem(str(path), 1, 1, "encoding", "not UTF-8 text; save the CSV as UTF-8"))
         return None
@@ -146,14 +149,17 @@ def validate_expert_rows(df: pd.DataFrame, ind: Indicator, path: str, first_line
     return problems
 
 
-def read_expert_rows(root: Path, indicators: list[Indicator], problems: list[Problem]) -> pd.DataFrame:
-    """Every coder's row of every expert indicator (``indicator``, ``line`` and :data:`EXPERT_COLUMNS`)."""
+def read_expert_rows(root: Path, indicators: list[Indicator], problems: list[Problem],
+                     contents: dict[str, bytes] | None = None) -> pd.DataFrame:
+    """Every coder's row of every expert indicator (``indicator``, ``line`` and :data:`EXPERT_COLUMNS`);
+    *contents*: the files' bytes by indicator id, when the caller has read them already."""
     frames = []
     for ind in indicators:
         path = root / "expert" / f"{ind.id}.csv"
-        if not path.exists():
+        data = (contents or {}).get(ind.id)
+        if data is None and not path.exists():
             continue
-        df = _read_csv(path, REQUIRED_EXPERT, problems)
+        df = _read_csv(path, REQUIRED_EXPERT, problems, data)
         if df is None or df.empty:
             continue
         found = validate_expert_rows(df, ind, str(path))
@@ -187,7 +193,7 @@ def combine_expert(rows: pd.DataFrame, indicators: list[Indicator]) -> pd.DataFr
     (the lowest of the coders'), status (``approved`` when any scored row is approved, else
     ``baseline``), disputed (how many disputed rows the cell has), evidence_url (every URL, "; ").
     """
-    cols = ["indicator", "unit", "year", "value", "coders", "spread", "confidence", "status", "disputed", "evidence_url"]
+    cols = COMBINED_COLUMNS
     if rows.empty:
         return pd.DataFrame(columns=cols)
     rule = {i.id: i.combine for i in indicators}
@@ -221,9 +227,48 @@ def with_status(indicators: pd.DataFrame, expert: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_expert(root: Path, indicators: list[Indicator], problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The combined expert values and every coder's row (see :func:`combine_expert`)."""
-    rows = read_expert_rows(root, indicators, problems)
-    return combine_expert(rows, indicators), rows
+    """The combined expert values and every coder's row (see :func:`combine_expert`).
+
+    A clean read is kept in the parse store (:mod:`marc.parsestore`), keyed by the files' bytes and by
+    what the checks and the combination depend on (each indicator's scale levels and ``combine`` rule,
+    this module's code, the country list, pandas and pyarrow), so a new process reads two stored
+    tables instead of checking and combining every row again."""
+    from marc import parsecache, parsestore
+
+    contents: dict[str, bytes] = {}
+    for ind in indicators:
+        path = root / "expert" / f"{ind.id}.csv"
+        try:
+            if path.is_file():
+                contents[ind.id] = path.read_bytes()
+        except OSError:
+            contents = {}  # the reader reports the file that cannot be read
+            break
+    name = None
+    if contents:
+        import pyarrow
+
+        parts = [f"{ind.id} {ind.combine} {sorted(ind.scale or {})}="
+                 f"{parsestore.digest(contents[ind.id]) if ind.id in contents else 'absent'}" for ind in indicators]
+        name = parsestore.key("expert", parsestore.code(__name__), parsestore.package("pycountry", "databases/iso3166-1.json"),
+                              f"pandas {pd.__version__} pyarrow {pyarrow.__version__}", *parts)
+        stored = parsecache.lookup(("expert-set", name))
+        if stored is None:
+            values = parsestore.get_frame(name + "-values", COMBINED_COLUMNS)
+            rows = parsestore.get_frame(name + "-rows", ["indicator", "line", *EXPERT_COLUMNS])
+            if values is not None and rows is not None:
+                stored = values, rows
+                parsecache.remember(("expert-set", name), stored)
+        if stored is not None:
+            return stored[0].copy(), stored[1].copy()  # callers own their frames
+    start = len(problems)
+    rows = read_expert_rows(root, indicators, problems, contents)
+    values = combine_expert(rows, indicators)
+    if name is not None and len(problems) == start and not rows.empty:
+        parsestore.put_frame(name + "-values", values)
+        parsestore.put_frame(name + "-rows", rows)
+        parsecache.remember(("expert-set", name), (values.copy(), rows.copy()))
+    return values, rows
 
 
 def read_custom(root: Path, problems: list[Problem], units: frozenset[str] | None = None) -> pd.DataFrame:

@@ -20,10 +20,12 @@ turns it off.
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,6 +96,56 @@ def key(kind: str, *parts: str) -> str:
     everything else that decides what parsing yields (package versions, limits, names)."""
     blob = "\x00".join((str(FORMAT), kind, *parts)).encode()
     return f"{kind.split(':', 1)[0]}-{hashlib.blake2b(blob, digest_size=20).hexdigest()}"
+
+
+#: A JSON object with this one key stands for a mapping whose keys JSON cannot hold as they are
+#: (YAML's integer keys, such as an expert scale's ``0: none``), as a list of [key, value] pairs.
+_PAIRS = "\x00pairs"
+
+
+def dumps_plain(value: Any) -> bytes | None:
+    """Plain YAML data as JSON bytes that :func:`loads_plain` gives back equal and of the same types,
+    or None when *value* holds what JSON cannot (a date, a tag, a non-finite number, a lone surrogate)."""
+    try:
+        return json.dumps(_encode(value), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError):
+        return None
+
+
+def loads_plain(body: bytes | str) -> Any:
+    """The plain data that :func:`dumps_plain` stored (raises ValueError when *body* is not such JSON)."""
+    return json.loads(body, object_hook=_decode)
+
+
+def _scalar(value: Any) -> Any:
+    """*value* as a built-in JSON scalar (ruamel's ``ScalarInt`` and ``ScalarFloat`` are subclasses)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("non-finite number")
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    raise TypeError(f"not plain JSON data: {type(value).__name__}")
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value) and _PAIRS not in value:
+            return {str(k): _encode(v) for k, v in value.items()}
+        return {_PAIRS: [[_scalar(k), _encode(v)] for k, v in value.items()]}
+    return _scalar(value)
+
+
+def _decode(obj: dict) -> Any:
+    if len(obj) == 1 and _PAIRS in obj:
+        return {k: v for k, v in obj[_PAIRS]}
+    return obj
 
 
 def get(name: str) -> bytes | None:

@@ -1,7 +1,7 @@
 """A scored framework saved to disk, so that the app's first page draws in a fraction of a second.
 
 ``build`` scores a framework folder on the pulled data (every edition, hazards, context flags),
-adds the wide table the app draws from, the rank intervals of the latest complete edition and the
+adds the wide table the app draws from, the rank intervals of every offered edition and the
 display geometry, and writes them to ``<cache>/_snapshots/<key>/`` (Parquet and JSON, atomically).
 ``load`` reads them back into an :class:`~marc.project.Outcome` whose ``panel`` is loaded only
 when something asks for it.
@@ -29,7 +29,8 @@ from marc.atomic import write_bytes
 from marc.engine import Results
 from marc.project import Outcome
 
-FORMAT = "3"  # bump when the stored table changes shape (3: coverage, ranks with ties, composition, flag years)
+FORMAT = "4"  # bump when the stored table changes shape (3: coverage, ranks with ties, composition, flag years;
+#                4: rank intervals of every offered edition, with a year column)
 SNAPSHOT_DIR = "_snapshots"
 TABLES = ("indicators", "components", "countries", "hazard_table", "priority", "context", "table", "data_years",
           "intervals")
@@ -78,7 +79,7 @@ class Snapshot:
     table: pd.DataFrame        # Outcome.table() with every hazard layer and its data year
     data_years: pd.DataFrame   # unit, year, component, data_year
     latest: int                # the latest complete edition
-    intervals: pd.DataFrame    # Monte Carlo rank intervals of the latest edition
+    intervals: pd.DataFrame    # Monte Carlo rank intervals of every offered edition (column ``year``)
     features: list[dict] | None  # display geometry (GeoJSON features, compact, clockwise); None until needed
     points: list[dict]         # small states: unit, name, lon, lat, area_km2
     geometry_id: str           # hash of the display geometry (names the static file)
@@ -89,6 +90,12 @@ class Snapshot:
         if self.features is None and self.folder is not None:
             self.features = json.loads((self.folder / "geometry.json").read_text(encoding="utf-8"))["features"]
         return self.features or []
+
+    def intervals_of(self, year: int) -> pd.DataFrame | None:
+        """The rank intervals of edition *year* (as ``UncertaintyResult.summary()``), or None when the
+        snapshot has none for it (an edition that is not offered)."""
+        rows = self.intervals[self.intervals["year"] == int(year)]
+        return rows.reset_index(drop=True) if len(rows) else None
 
     @property
     def hazard_labels(self) -> dict[str, str]:
@@ -115,7 +122,9 @@ class LazyOutcome(Outcome):
 
 def from_outcome(snapshot_key: str, outcome: Outcome, features: list[dict], points: list[dict], *,
                  intervals: pd.DataFrame | None = None) -> Snapshot:
-    """The app's tables for a scored outcome (rank intervals of the latest edition computed unless given)."""
+    """The app's tables for a scored outcome.  The rank intervals of every offered edition are computed
+    unless given (a frame with a ``year`` column; one without it is taken as the latest edition's), so
+    no page waits for a Monte Carlo run on an edition the slider offers."""
     from marc import project, views
 
     latest = project.latest_complete(outcome.results)
@@ -123,7 +132,10 @@ def from_outcome(snapshot_key: str, outcome: Outcome, features: list[dict], poin
     if intervals is None:
         from marc import uncertainty
 
-        intervals = uncertainty.from_outcome(outcome, year=latest).summary()
+        intervals = pd.concat([uncertainty.from_outcome(outcome, year=int(y)).summary()
+                               for y in sorted({*outcome.years, latest})], ignore_index=True)
+    elif "year" not in intervals.columns:
+        intervals = intervals.assign(year=latest)
     geometry_id = hashlib.sha256(json.dumps([features, points], separators=(",", ":")).encode()).hexdigest()[:16]
     return Snapshot(key=snapshot_key, outcome=outcome, table=table, data_years=views.data_years(outcome), latest=latest,
                     intervals=intervals, features=features, points=points, geometry_id=geometry_id)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
-import math
 from pathlib import Path
 from typing import Any, Iterable, TypeVar
 
@@ -91,7 +89,9 @@ class YamlDoc:
     def data(self) -> Any:
         """The document as plain dicts, lists and scalars (a fresh copy on every call)."""
         if self._root is _UNPARSED and self._plain is not None:
-            return json.loads(self._plain)
+            from marc.parsestore import loads_plain
+
+            return loads_plain(self._plain)
         return to_plain(self.root)
 
     def __repr__(self) -> str:
@@ -259,32 +259,15 @@ def _parse_stored(raw: bytes, text: str, path: Path) -> YamlDoc:
     if body is not None:
         try:
             plain = body.decode("utf-8")
-            json.loads(plain)
+            parsestore.loads_plain(plain)
             return YamlDoc(path, text=text, plain=plain)
         except ValueError:
             pass  # an unreadable entry: parse as if there were none
     doc = parse_text(text, path)
-    plain = to_plain(doc.root)
-    if _json_plain(plain):
-        try:
-            body = json.dumps(plain, ensure_ascii=False, allow_nan=False).encode("utf-8")
-        except ValueError:  # e.g. a lone surrogate from a "\ud800" escape: not storable, still parsed
-            return doc
+    body = parsestore.dumps_plain(to_plain(doc.root))
+    if body is not None:  # (a date, a tag or a non-finite number is parsed every time)
         parsestore.put(name, body)
     return doc
-
-
-def _json_plain(value: Any) -> bool:
-    """True when JSON gives *value* back unchanged (string keys; no dates, tags or non-finite numbers)."""
-    if value is None or isinstance(value, (str, bool, int)):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, list):
-        return all(_json_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(type(k) is str and _json_plain(v) for k, v in value.items())
-    return False
 
 
 def to_plain(node: Any) -> Any:

@@ -58,13 +58,14 @@ def free_port() -> int:
 
 def start_server(framework_dir: Path | None = None, port: int | None = None, log: Path | None = None,
                  timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app.py`` on a free local port; returns the process and its URL once healthy."""
+    """The app's server (``python -m marc_app.serve``, as ``make app`` starts it) on a free local port;
+    returns the process and its URL once healthy."""
     port = port or free_port()
     env = dict(os.environ)
     if framework_dir is not None:
         env["MARC_FRAMEWORK_DIR"] = str(framework_dir)
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 (the server writes to it until stopped)
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "marc_app.serve", "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--server.headless", "true",
                              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
                              "--server.enableStaticServing", "true"],

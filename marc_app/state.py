@@ -141,11 +141,43 @@ class Scored:
         return self.metrics if lang == "en" else views.metrics(self.outcome.framework, self.table, self.hazard_labels, lang)
 
 
+_PRELOADED: dict[tuple[str, str], snapshot.Snapshot] = {}
+_PRELOAD_LOCK = threading.Lock()
+
+
+def warm() -> None:
+    """Before the first visitor asks: import what the first page uses, read the saved framework's
+    snapshot and write its geometry file (the launcher, :mod:`marc_app.serve`, runs this in a thread
+    while the server starts).  A framework that does not load is left for the page to report."""
+    with _PRELOAD_LOCK:
+        import pyarrow.parquet  # noqa: F401  (the snapshot's tables)
+        import streamlit.emojis  # noqa: F401  (compiles its emoji pattern on import: the page icon)
+
+        from marc import i18n, webmap  # noqa: F401  (webmap: the map page's spec and values)
+
+        for lang in i18n.LANGS:  # the catalogues, parsed and compiled once per process
+            i18n.translations(lang)
+
+        folder = framework_dir()
+        try:
+            key = fingerprint(folder)
+            snap = snapshot.load(folder, panel_loader=_panel)
+        except (MarcError, OSError):
+            return
+        if snap is not None:
+            _geometry_file(snap)
+            _PRELOADED.clear()
+            _PRELOADED[(str(folder), key)] = snap
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _scored(folder: str, key: str) -> Scored:
     """From the snapshot on disk when there is one for these files and data (a fraction of a second),
     else scored now and saved as a snapshot for the next start."""
-    snap = snapshot.load(Path(folder), panel_loader=_panel)
+    with _PRELOAD_LOCK:  # (the launcher's thread may be reading it right now: wait, then take it)
+        snap = _PRELOADED.pop((folder, key), None)
+    if snap is None:
+        snap = snapshot.load(Path(folder), panel_loader=_panel)
     if snap is None and snapshot.building(Path(folder)):  # `make app` is scoring it in the background
         snap = snapshot.wait(Path(folder), panel_loader=_panel)
     if snap is None:
@@ -177,7 +209,10 @@ def small_states() -> list[dict]:
 def geometry_url() -> str:
     """URL (relative to the app) of the display geometry, served once as a static file and cached by
     the browser; written to ``static/`` the first time (content-addressed, so never stale)."""
-    snap = scored().snap
+    return _geometry_file(scored().snap)
+
+
+def _geometry_file(snap: snapshot.Snapshot) -> str:
     name = f"world-ee-{snap.geometry_id}.json"  # projected to Equal Earth once (marc.webmap.planar)
     path = STATIC / name
     if not path.exists():
@@ -226,10 +261,12 @@ def _interval_key(year: int) -> tuple[str, str, int]:
 
 
 def _compute_intervals(s: Scored, key: tuple[str, str, int]) -> pd.DataFrame:
-    from marc import uncertainty
-
     year = key[2]
-    result = s.snap.intervals if year == s.latest else uncertainty.from_outcome(s.outcome, panel=_panel(), year=year).summary()
+    result = s.snap.intervals_of(year)  # every offered edition's is saved with the snapshot: no Monte Carlo here
+    if result is None:
+        from marc import uncertainty
+
+        result = uncertainty.from_outcome(s.outcome, panel=_panel(), year=year).summary()
     with _LOCK:
         if len(_INTERVALS) > 64:
             _INTERVALS.clear()
@@ -259,7 +296,7 @@ def intervals_ready(year: int) -> pd.DataFrame | None:
     if key in _INTERVALS:
         return _INTERVALS[key]
     s = scored()
-    if int(year) == s.latest:
+    if s.snap.intervals_of(year) is not None:
         return _compute_intervals(s, key)
     with _LOCK:
         if key not in _RUNNING or not _RUNNING[key].is_alive():

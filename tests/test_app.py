@@ -53,6 +53,25 @@ def test_map_page(fw_copy, expected):
     assert {"MARC readiness", "Mitigation", "Multi-hazard exposure", "Climate-security priority"} <= set(options)
 
 
+def test_the_launcher_reads_the_snapshot_before_the_first_visitor(fw_copy, expected):
+    """``python -m marc_app.serve`` warms the process while the server starts (marc_app.state.warm):
+    the first page then takes the snapshot it read, instead of reading it on the visitor's time."""
+    from marc import snapshot
+    from marc_app import state
+
+    if snapshot.load(fw_copy) is None:
+        snapshot.build(fw_copy)
+    state._PRELOADED.clear()
+    state.warm()
+    key = state.fingerprint(fw_copy.resolve())
+    snap = state._PRELOADED[(str(fw_copy.resolve()), key)]
+    assert snap.key == snapshot.key(fw_copy) and snap.latest == expected[1]
+    assert sorted(snap.intervals["year"].unique()) == sorted(snap.outcome.years)  # no Monte Carlo on any offered edition
+    assert (state.STATIC / f"world-ee-{snap.geometry_id}.json").stat().st_size > 100_000
+    state._scored.clear()
+    assert state._scored(str(fw_copy.resolve()), key).snap is snap and not state._PRELOADED
+
+
 def test_rankings_match_marc_score(fw_copy, expected):
     out, latest = expected
     at = page("rankings")

@@ -6,6 +6,8 @@ import os
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as hs
 from builders import write_framework
 
 from marc import evidence, parsecache, parsestore, yamlio
@@ -114,7 +116,7 @@ def test_errors_found_after_a_stored_parse_keep_their_location(tmp_path, store):
 
 def test_yaml_that_json_cannot_hold_is_parsed_every_time(tmp_path, store):
     path = tmp_path / "x.yaml"
-    path.write_text("when: 2024-01-31\n1: one\nplain: {a: [1, 2.5, true, null]}\n")
+    path.write_text("when: 2024-01-31\nplain: {a: [1, 2.5, true, null]}\n")
     assert yamlio.read(path).data["when"].isoformat() == "2024-01-31"
     assert not store.exists() or not any(store.iterdir())
     path.write_text("plain: {a: [1, 2.5, true, null, -0.0, 'no']}\n")
@@ -144,3 +146,83 @@ def test_the_store_is_pruned(tmp_path, store, monkeypatch):
     for k in range(6):
         parsestore.put(f"yaml-{k}", b"{}")
     assert len(list(store.iterdir())) == 3 and parsestore.get("yaml-5") == b"{}"
+
+
+def test_integer_keys_are_stored_and_come_back_as_integers(tmp_path, store, monkeypatch):
+    """An expert slot's scale (``0: none``, ``1: partial``) has integer keys: JSON objects cannot hold
+    them, so they are stored as pairs and come back as the same integers (and the default framework's
+    indicator files, which all have such scales, are not parsed again in a new process)."""
+    path = tmp_path / "x.yaml"
+    path.write_text("scale: {0: none, 1: partial, 2.5: half, -3: minus}\nname: '\\0pairs'\nlist: [{3: c}]\n")
+    first = yamlio.read(path).data
+    assert len(list(store.iterdir())) == 1
+    parsecache.clear()
+    _no_parsing(monkeypatch)
+    stored = yamlio.read(path).data
+    assert stored == first == {"scale": {0: "none", 1: "partial", 2.5: "half", -3: "minus"}, "name": "\\0pairs",
+                               "list": [{3: "c"}]}
+    assert [type(k) for k in stored["scale"]] == [int, int, float, int]
+
+
+@given(hs.recursive(hs.none() | hs.booleans() | hs.integers() | hs.floats(allow_nan=False, allow_infinity=False) | hs.text(),
+                    lambda inner: hs.lists(inner, max_size=4)
+                    | hs.dictionaries(hs.text() | hs.integers() | hs.booleans(), inner, max_size=4), max_leaves=20))
+def test_plain_data_survives_the_store_unchanged(value):
+    body = parsestore.dumps_plain(value)
+    if body is None:  # only text JSON cannot encode (a lone surrogate)
+        return
+    back = parsestore.loads_plain(body)
+    assert back == value and repr(back) == repr(value)
+
+
+def _expert_framework(tmp_path):
+    from builders import add_expert_slot
+
+    root = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]})
+    add_expert_slot(root / "p.yaml", "e")
+    (root / "expert").mkdir()
+    (root / "expert" / "e.csv").write_text(
+        "unit,year,value,evidence_url,coder,date,confidence,status,reviewer,review_date,note,review_note\n"
+        "KEN,2004,2,https://example.org/a,ana,2024-01-02,high,baseline,,,,\n"
+        "KEN,2004,1,https://example.org/b,ben,2024-01-03,medium,baseline,,,,\n"
+        "KEN,2004,0,https://example.org/c,cy,2024-01-04,low,baseline,,,,\n"
+        "FRA,2005,1,https://example.org/d,ana,2024-02-01,high,approved,ben,2024-02-03,,\n")
+    return root
+
+
+def test_expert_csvs_are_read_from_the_store_in_a_new_process(tmp_path, store, monkeypatch):
+    root = _expert_framework(tmp_path)
+    first = load_framework(root)
+    assert sorted(p.name.split("-")[0] for p in store.iterdir()).count("expert") == 2  # values and rows
+    parsecache.clear()  # as a new process
+    with monkeypatch.context() as m:
+        _no_parsing(m)
+        rows_of = evidence.read_expert_rows
+
+        def no_rereading(root, indicators, *args, **kwargs):
+            assert not indicators, "re-read although the store holds these files"
+            return rows_of(root, indicators, *args, **kwargs)  # (the loader's empty frame, read with no indicator)
+
+        m.setattr(evidence, "read_expert_rows", no_rereading)
+        second = load_framework(root)
+    pd.testing.assert_frame_equal(first.expert, second.expert, check_exact=True)
+    pd.testing.assert_frame_equal(first.expert_rows, second.expert_rows, check_exact=True)
+    assert second.expert.set_index("unit")["value"].to_dict() == {"FRA": 1.0, "KEN": 1.0}  # median_low of 0, 1, 2
+    assert second.expert.set_index("unit")["coders"].to_dict() == {"FRA": 1, "KEN": 3}
+    # an edit (same size, same second) is a miss: the new level is read
+    path = root / "expert" / "e.csv"
+    path.write_text(path.read_text().replace("FRA,2005,1,", "FRA,2005,2,"))
+    parsecache.clear()
+    assert load_framework(root).expert.set_index("unit")["value"].to_dict() == {"FRA": 2.0, "KEN": 1.0}
+
+
+def test_a_broken_expert_csv_is_never_stored(tmp_path, store):
+    root = _expert_framework(tmp_path)
+    path = root / "expert" / "e.csv"
+    path.write_text(path.read_text().replace("KEN,2004,0,", "KEN,2004,7,"))
+    for _ in range(2):
+        parsecache.clear()
+        with pytest.raises(MarcError) as err:
+            load_framework(root)
+        assert any("[bad-value]" in str(p) and "e.csv:4:3" in str(p) for p in err.value.problems)
+    assert not any(p.name.startswith("expert") for p in store.iterdir())

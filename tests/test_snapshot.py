@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marc import snapshot
+from marc import snapshot, uncertainty
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -41,6 +41,12 @@ def test_snapshot_round_trip(real_data, tmp_path):
     pd.testing.assert_frame_equal(again.intervals.reset_index(drop=True), built.intervals.reset_index(drop=True),
                                   check_dtype=False)
     assert again.latest == built.latest and again.points == built.points
+    # every edition the slider offers has its intervals on disk (no Monte Carlo on the app's path)
+    assert sorted(again.intervals["year"].unique()) == sorted({*built.outcome.years, built.latest})
+    other = min(built.outcome.years)
+    direct = uncertainty.from_outcome(built.outcome, year=other).summary().reset_index(drop=True)
+    pd.testing.assert_frame_equal(again.intervals_of(other), direct, check_dtype=False)
+    assert again.intervals_of(1990) is None
     assert len(again.feature_list()) == len(built.feature_list()) > 200
     assert again.hazard_labels == built.hazard_labels and again.hazard_labels
     assert again.outcome.panel is not None and len(again.outcome.panel) > 100_000  # loaded on first access
