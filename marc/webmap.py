@@ -168,8 +168,9 @@ def choropleth_data(frame: pd.DataFrame, points: list[dict], label: str | None =
 
 
 def bivariate_spec(url: str, *, width: int = 900, height: int = 480, lang: str = "en") -> dict[str, Any]:
-    """The 3×3 priority map (exposure class × readiness-gap class), small states as dots, and a 3×3
-    legend whose rows and columns are named in words (of *lang*)."""
+    """The 3×3 priority map (exposure class × readiness-gap class) with small states as dots: one
+    layered view, so that it fits its container like the other maps.  Its legend, a 3×3 grid named
+    in words, is a chart of its own (:func:`bivariate_legend_spec`)."""
     keys = list(BIVARIATE)
     scale = {"domain": [*keys, FILTERED], "range": [*BIVARIATE.values(), FILTERED_GREY]}
     country, exposure, gap = t("app_col_country", lang), t("app_col_exposure", lang), t("app_col_gap", lang)
@@ -191,20 +192,26 @@ def bivariate_spec(url: str, *, width: int = 900, height: int = 480, lang: str =
                     "encoding": {"longitude": {"field": "x", "type": "quantitative"},
                                  "latitude": {"field": "y", "type": "quantitative"},
                                  "tooltip": [{"field": "name", "type": "nominal", "title": country}]}}
-    world = {"width": width, "height": height, "projection": PROJECTION, "layer": [_base(url, lang), layer, dots_missing, dots]}
+    return _top([_base(url, lang), layer, dots_missing, dots], width, height, lang)
+
+
+def bivariate_legend_spec(lang: str = "en") -> dict[str, Any]:
+    """The bivariate map's legend: the nine classes as a 3×3 grid, rows and columns named in words."""
+    keys = list(BIVARIATE)
+    exposure, gap = t("app_col_exposure", lang), t("app_col_gap", lang)
     e_words = [t(EXPOSURE_KEYS[w], lang) for w in LEVELS]
     g_words = [t(GAP_KEYS[w], lang) for w in LEVELS]
     grid = [{"key": k, "exposure": e_words[int(k[1]) - 1], "gap": g_words[int(k[4]) - 1]} for k in keys]
-    legend = {"data": {"values": grid}, "width": 210, "height": 120,
-              "title": {"text": t("app_priority_class", lang), "anchor": "start"},
-              "layer": [{"mark": "rect", "encoding": {
-                  "x": {"field": "exposure", "type": "ordinal", "sort": e_words, "title": t("app_axis_hazard_exposure", lang),
-                        "axis": {"labelAngle": 0}},
-                  "y": {"field": "gap", "type": "ordinal", "sort": g_words[::-1], "title": t("app_axis_gap", lang)},
-                  "color": {"field": "key", "type": "nominal", "scale": {"domain": keys, "range": list(BIVARIATE.values())},
-                            "legend": None},
-                  "tooltip": [{"field": "exposure", "title": exposure}, {"field": "gap", "title": gap}]}}]}
-    return {"vconcat": [world, legend], "usermeta": SVG, "config": {"view": {"stroke": None}, "locale": vega_locale(lang)}}
+    return {"data": {"values": grid}, "width": {"step": 70}, "height": {"step": 40},
+            "title": {"text": t("app_priority_class", lang), "anchor": "start"},
+            "mark": "rect", "encoding": {
+                "x": {"field": "exposure", "type": "ordinal", "sort": e_words, "title": t("app_axis_hazard_exposure", lang),
+                      "axis": {"labelAngle": 0}},
+                "y": {"field": "gap", "type": "ordinal", "sort": g_words[::-1], "title": t("app_axis_gap", lang)},
+                "color": {"field": "key", "type": "nominal", "scale": {"domain": keys, "range": list(BIVARIATE.values())},
+                          "legend": None},
+                "tooltip": [{"field": "exposure", "title": exposure}, {"field": "gap", "title": gap}]},
+            "usermeta": SVG, "config": {"view": {"stroke": None}, "locale": vega_locale(lang)}}
 
 
 def bivariate_words(key: object, lang: str = "en") -> str:

@@ -88,7 +88,7 @@ def test_library_pieces_of_the_app_speak_french():
     frame = pd.DataFrame({"unit": ["CIV"], "name": ["Côte d’Ivoire"], "value": [42.2], "rank": [1], "n_ranked": [1],
                           "data_year": [2024], "cls": ["40–60"], "rank_interval": [None]})
     assert webmap.choropleth_data(frame, [], "Préparation MARC")[webmap.VALUES][0]["metric"] == "Préparation MARC"
-    legend = webmap.bivariate_spec("g.json", lang="fr")["vconcat"][1]
+    legend = webmap.bivariate_legend_spec(lang="fr")
     assert legend["title"]["text"] == "Classe de priorité"
     assert {r["exposure"] for r in legend["data"]["values"]} == {"faible", "moyenne", "élevée"}
     from marc.profile import fmt_value

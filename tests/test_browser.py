@@ -272,6 +272,14 @@ def test_small_states_in_the_bivariate_view(server, page):
     assert dots.count() >= 20  # small states as dots
     fills = {dots.nth(k).get_attribute("fill") for k in range(dots.count())}
     assert fills & set(charts.BIVARIATE.values()), fills
+    # the map fits its column (it used to overflow it, cutting off the Pacific), and its 3×3 legend is drawn
+    widths = page.evaluate("""() => { const c = document.querySelector('[data-testid="stVegaLiteChart"]');
+        return [c.getBoundingClientRect().width, c.querySelector('svg').getBoundingClientRect().width]; }""")
+    assert 400 < widths[1] <= widths[0] + 1, widths
+    cells = page.locator('[data-testid="stVegaLiteChart"]').nth(1).locator("g.mark-rect path")
+    cells.first.wait_for(timeout=60_000)
+    boxes = [cells.nth(k).bounding_box() for k in range(cells.count())]
+    assert len(boxes) == 9 and min(b["height"] for b in boxes) > 20 and min(b["width"] for b in boxes) > 20, boxes
     page.screenshot(path=str(ART / "map_bivariate.png"))
 
 

@@ -46,8 +46,8 @@ def test_bivariate_dots_words_and_filtered_class():
     words = {r["unit"]: r["words"] for r in data[webmap.VALUES]}
     assert words == {"AAA": "high exposure, high readiness gap", "BBB": FILTERED, "CCC": NO_DATA}
     assert {r["unit"] for r in data[webmap.DOTS]} == {"BBB", "CCC"}
-    spec = webmap.bivariate_spec("g.json")
-    world, legend = spec["vconcat"]
+    world, legend = webmap.bivariate_spec("g.json"), webmap.bivariate_legend_spec()
+    assert "vconcat" not in world and "layer" in world  # one view: it stretches to its container like the other maps
     marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in world["layer"]]
     assert marks == ["geoshape", "geoshape", "circle", "circle"]  # base, classes, small states without and with data
     assert {r["exposure"] for r in legend["data"]["values"]} == set(webmap.LEVELS)
@@ -93,7 +93,7 @@ def test_maps_use_the_planar_geometry_with_a_fixed_fit():
     bbb = next(r for r in data[webmap.DOTS] if r["unit"] == "BBB")
     x, y = webmap.equal_earth(np.array([1.0]), np.array([2.0]))
     assert (bbb["x"], bbb["y"]) == (round(float(x[0]), 5), round(float(y[0]), 5))
-    world = webmap.bivariate_spec("g.json")["vconcat"][0]
+    world = webmap.bivariate_spec("g.json")
     assert world["projection"] == spec["projection"]
 
 

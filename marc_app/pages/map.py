@@ -34,6 +34,11 @@ def _spec(url: str, column: str, label: str, kind: str, bivariate: bool, interva
     return webmap.choropleth_spec(url, views.Metric(column, label, kind), intervals=intervals, lang=lg)
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _legend(lg: str) -> dict:
+    return webmap.bivariate_legend_spec(lg)
+
+
 s = state.scored()
 countries = s.outcome.countries
 by_col = {m.column: m for m in s.metrics_in(lang.current())}
@@ -111,6 +116,8 @@ def _map_view() -> None:
     caption = T["caption"].format(label=metric.label, year=year, shown=shown, after=T["after"] if filtered else "")
     event = st.vega_lite_chart(webmap.with_data(spec, data), on_select="rerun", key=f"map_chart_{bivariate}",
                                width="stretch", alt=caption)
+    if bivariate:  # its 3×3 legend, in words, is a small chart of its own (the map fits its container)
+        st.vega_lite_chart(_legend(lang.current()), key="map_bivariate_legend", width="content")
     st.caption(caption)
     state.seed("map_table", "table", kind="bool", fallback=False)
     if st.toggle(T["table"], key="map_table"):  # drawn only when asked: keeps the map's reruns light
