@@ -22,7 +22,7 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core poppler-utils; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core poppler-utils; fi; }
 
-# after the data: score the framework once and save what the app's first page needs (marc.snapshot)
+# after the data: score the framework once and save what the app's first page needs (marc.reporting.snapshot)
 pull: $(STAMP)
 	$(BIN)/marc pull
 	$(BIN)/marc snapshot

@@ -169,7 +169,7 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from marc import snapshot
+    from marc.reporting import snapshot
 
     load_start = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="marc-bench-"))

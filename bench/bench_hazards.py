@@ -40,7 +40,7 @@ def countries_bench(args) -> None:
     from affine import Affine
     from rasterstats import zonal_stats
 
-    from marc.boundaries import countries
+    from marc.data.boundaries import countries
     from marc.hazards import build_hazards, load_hazards
     from marc.hazards import zonal
     from marc.hazards.raster import read_raster
@@ -89,7 +89,7 @@ def admin1_bench(args) -> None:
     import subprocess
     import sys
 
-    from marc import subnational
+    from marc.hazards import subnational
     from marc.hazards import build_hazards, load_hazards
 
     cfg, disabled = subnational.level_config(load_hazards(REPO / "indicators" / "hazards.yaml"), args.mirror)

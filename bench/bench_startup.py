@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from builders import write_framework  # noqa: E402
 
-from marc import parsecache, parsestore  # noqa: E402
-from marc.loader import load_framework  # noqa: E402
+from marc.core import parsecache, parsestore  # noqa: E402
+from marc.method.loader import load_framework  # noqa: E402
 
 HEAVY = ("geopandas", "altair", "streamlit", "shapely", "pyogrio", "exactextract", "vl_convert", "docx", "fpdf",
          "xlsxwriter", "openpyxl", "dask", "httpx")

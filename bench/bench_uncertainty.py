@@ -4,7 +4,7 @@ Data: the default framework (indicators/) on the real panel (pulled into the cac
 ``--mirror`` or ../shared/data when present).  Both sides run the same design (the same seed): every
 factor of the ``uncertainty:`` block (weights, normalisation, aggregation, missing data, indicator
 set, WGI measurement error).  The loop rebuilds each replication as a framework and a panel
-(``marc.replication``) and calls ``marc.engine.score`` once; the bench checks that both give the
+(``marc.analysis.replication``) and calls ``marc.scoring.engine.score`` once; the bench checks that both give the
 same ranks, then prints the times and the ratio (target ≥ 20×; N = 1000 in < 3 s).
 
     .venv/bin/python bench/bench_uncertainty.py [--n 1000] [--loop 1000] [--seed 20240601] [--mirror DIR]
@@ -20,9 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from marc import engine, project
-from marc import uncertainty as unc
-from marc.replication import replication_framework, replication_panel
+from marc.scoring import engine
+
+from marc.pipeline import project
+from marc.analysis import uncertainty as unc
+from marc.analysis.replication import replication_framework, replication_panel
 
 REPO = Path(__file__).resolve().parents[1]
 

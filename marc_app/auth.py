@@ -1,6 +1,6 @@
 """The served app's gate: sign-in (Streamlit's built-in OIDC authentication) and read-only mode.
 
-The rules are pure functions in :mod:`marc.access`; this module only reads the configuration
+The rules are pure functions in :mod:`marc.reporting.access`; this module only reads the configuration
 (``[marc]`` in ``.streamlit/secrets.toml``, ``MARC_EDITING``), the server's bind address and
 ``st.user``, draws the sign-in box, and stops a page's editing part for users who may not edit.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from marc import access
-from marc.errors import MarcError
+from marc.reporting import access
+from marc.core.errors import MarcError
 from marc_app.lang import _
 
 #: the catalogue keys of the read-only notes

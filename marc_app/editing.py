@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc import engine, yamlio
-from marc.errors import MarcError, Problem
-from marc.loader import Framework, load_framework
+from marc.scoring import engine
+
+from marc.core import yamlio
+from marc.core.errors import MarcError, Problem
+from marc.method.loader import Framework, load_framework
 
 
 #: the catalogue keys of a weight's label, by the kind of node it weighs
@@ -31,7 +33,7 @@ class Weight:
 
     def label_in(self, lang: str = "en") -> str:
         """``Indicator: <name>`` in *lang* (the YAML's name in that language, else the English one)."""
-        from marc.i18n import t
+        from marc.core.i18n import t
 
         return t(LABEL_KEYS[self.kind], lang, name=self.names.get(lang) or self.names.get("en") or self.id)
 
@@ -45,7 +47,7 @@ def _names(value: object, fallback: str) -> dict[str, str]:
 
 def _weight(path: tuple, item: dict, kind: str) -> Weight:
     names = _names(item.get("name"), str(item.get("id")))
-    from marc.i18n import t
+    from marc.core.i18n import t
 
     return Weight(path, str(item.get("id")), t(LABEL_KEYS[kind], "en", name=names.get("en", str(item.get("id")))),
                   float(item["weight"]), kind, names)

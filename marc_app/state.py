@@ -4,15 +4,15 @@ What is cached, and keyed by what:
 
 * the scored outcome of the saved framework: keyed by the framework folder and a fingerprint of its
   files (YAML, expert and custom CSVs), so saving a weight or an expert value re-scores once.  It is
-  read from a snapshot on disk (:mod:`marc.snapshot`: tables, latest rank intervals and display
+  read from a snapshot on disk (:mod:`marc.reporting.snapshot`: tables, latest rank intervals and display
   geometry, written by ``marc snapshot`` after a pull and by the app after each new fingerprint),
   so the first map needs neither the panel nor the scoring engine;
 * the panel and the country table: once per process, loaded only by the pages that need them
   (``st.cache_resource``; the Data page clears it after a pull);
 * the display geometry: projected once and served as a static file (``static/world-ee-<hash>.json``); each rerun
-  sends only the values, joined to the shapes in the browser (:mod:`marc.webmap`);
-* the indicator stage (``marc.engine.prepare``) of the saved framework, keyed the same way, so an
-  edited weight re-aggregates with ``marc.engine.rescore`` in milliseconds.
+  sends only the values, joined to the shapes in the browser (:mod:`marc.reporting.webmap`);
+* the indicator stage (``marc.scoring.engine.prepare``) of the saved framework, keyed the same way, so an
+  edited weight re-aggregates with ``marc.scoring.engine.rescore`` in milliseconds.
 
 A metric, year or filter change touches none of these: it only rebuilds the small map frame.
 """
@@ -31,8 +31,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from marc import engine, project, snapshot, views
-from marc.errors import MarcError
+from marc.scoring import engine
+
+from marc.pipeline import project
+
+from marc.reporting import snapshot, views
+from marc.core.errors import MarcError
 from marc_app.lang import _
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -80,7 +84,7 @@ def cached(key: object, message: str, fn, *args):
 
 @st.cache_resource(show_spinner=False)
 def _base_data() -> tuple[pd.DataFrame, pd.DataFrame]:
-    from marc import sources
+    from marc.data import sources
 
     panel, countries = project.load_data(sources.default_mirror(), progress=False)
     return panel, countries
@@ -153,7 +157,8 @@ def warm() -> None:
         import pyarrow.parquet  # noqa: F401  (the snapshot's tables)
         import streamlit.emojis  # noqa: F401  (compiles its emoji pattern on import: the page icon)
 
-        from marc import i18n, webmap  # noqa: F401  (webmap: the map page's spec and values)
+        from marc.core import i18n
+        from marc.reporting import webmap  # noqa: F401  (the map page's spec and values)
 
         for lang in i18n.LANGS:  # the catalogues, parsed and compiled once per process
             i18n.translations(lang)
@@ -213,11 +218,11 @@ def geometry_url() -> str:
 
 
 def _geometry_file(snap: snapshot.Snapshot) -> str:
-    name = f"world-ee-{snap.geometry_id}.json"  # projected to Equal Earth once (marc.webmap.planar)
+    name = f"world-ee-{snap.geometry_id}.json"  # projected to Equal Earth once (marc.reporting.webmap.planar)
     path = STATIC / name
     if not path.exists():
-        from marc import webmap
-        from marc.atomic import write_bytes
+        from marc.reporting import webmap
+        from marc.core.atomic import write_bytes
 
         features = webmap.planar(snap.feature_list())
         write_bytes(path, json.dumps({"features": features}, separators=(",", ":")).encode(), keep_backup=False)
@@ -264,7 +269,7 @@ def _compute_intervals(s: Scored, key: tuple[str, str, int]) -> pd.DataFrame:
     year = key[2]
     result = s.snap.intervals_of(year)  # every offered edition's is saved with the snapshot: no Monte Carlo here
     if result is None:
-        from marc import uncertainty
+        from marc.analysis import uncertainty
 
         result = uncertainty.from_outcome(s.outcome, panel=_panel(), year=year).summary()
     with _LOCK:

@@ -1,6 +1,6 @@
 """Admin-1 drawing for the app: the Country page's admin-1 exposure map and most exposed regions, and
 the Map page's switch to admin-1 units for a chosen country or region.  Logic lives in
-``marc.subnational_view``; this module only caches and draws."""
+``marc.hazards.subnational_view``; this module only caches and draws."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from marc.errors import MarcError
+from marc.core.errors import MarcError
 from marc_app import lang, state
 from marc_app.lang import _
 
 if TYPE_CHECKING:  # geopandas, shapely, pyproj and Altair are imported only when an admin-1 view is drawn:
-    from marc import subnational_view  # the Map page imports this module, and its first map should not wait
+    from marc.hazards import subnational_view  # the Map page imports this module, and its first map should not wait
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _exposure(folder: str, key: str) -> subnational_view.Admin1Exposure | None:
-    from marc import subnational_view
+    from marc.hazards import subnational_view
 
     panel, _ = state.base_data()
     return subnational_view.admin1_exposure(Path(folder), panel)
@@ -38,7 +38,7 @@ def exposure() -> subnational_view.Admin1Exposure | None:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _features(countries: tuple[str, ...], key: str) -> list[dict]:
-    from marc import boundaries
+    from marc.data import boundaries
 
     exp = exposure()
     gdf = exp.geometry(list(countries))
@@ -51,7 +51,7 @@ def _map(exp: subnational_view.Admin1Exposure, countries: list[str], title: str)
     if frame.empty:
         st.info(_("app_admin1_none"))
         return
-    from marc import subnational_charts
+    from marc.reporting import subnational_charts
 
     units, key = tuple(sorted(countries)), state.fingerprint(state.framework_dir())
     features = state.cached(("admin1_geometry", units, key), _("app_spinner_admin1_geometry"), _features, units, key)
@@ -109,7 +109,7 @@ def map_switch(s: state.Scored) -> bool:
     else:
         regions = sorted(countries["region"].dropna().unique())
         region = st.selectbox(_("app_col_region"), regions, key="map_admin1_region", format_func=lambda r: lang.term(r, "region"))
-        from marc import subnational_view
+        from marc.hazards import subnational_view
 
         chosen = subnational_view.countries_in_region(countries, region)
         title = _("app_admin1_map_title", name=lang.term(region, "region"))

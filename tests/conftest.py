@@ -17,7 +17,7 @@ MIRROR = Path(os.environ.get("MARC_TEST_MIRROR", REPO.parent / "shared" / "data"
 
 @pytest.fixture(scope="session", autouse=True)
 def parse_store(tmp_path_factory) -> Path:
-    """A parse store (marc.parsestore) private to the session, never the project's data cache."""
+    """A parse store (marc.core.parsestore) private to the session, never the project's data cache."""
     root = tmp_path_factory.mktemp("parse-store")
     os.environ["MARC_PARSE_CACHE"] = str(root)
     return root
@@ -34,7 +34,7 @@ def mirror() -> Path:
 @pytest.fixture(scope="session")
 def real_data(mirror, tmp_path_factory) -> Path:
     """A data cache filled from the mirror by ``marc pull`` (as ``make app`` does), private to the session."""
-    from marc import sources
+    from marc.data import sources
 
     root = tmp_path_factory.mktemp("marc-data")
     os.environ["MARC_DATA_DIR"] = str(root)
@@ -45,7 +45,7 @@ def real_data(mirror, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def real_outcome(real_data):
     """The default framework scored on the real data, latest complete edition (computed once)."""
-    from marc import project
+    from marc.pipeline import project
 
     return project.compute(REPO / "indicators", years="latest", progress=False)
 

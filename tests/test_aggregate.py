@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marc.aggregate import aggregate
+from marc.scoring.aggregate import aggregate
 
 
 def stack(*cols):

@@ -1,6 +1,6 @@
 """Streamlit AppTest of every page, on the real data and a temporary copy of the framework.
 
-The values the pages show are checked against ``marc.project.compute`` (what ``marc score`` writes)
+The values the pages show are checked against ``marc.pipeline.project.compute`` (what ``marc score`` writes)
 for the same framework and data."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # marc_app sits beside marc/ (as `streamlit run app.py` sees it)
 
-from marc import project
+from marc.pipeline import project
 from marc_app import editing
 
 PAGES = REPO / "marc_app" / "pages"
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def expected(real_data):
     out = project.compute(REPO / "indicators", years=None, progress=False)
-    from marc.editions import offered_editions
+    from marc.scoring.editions import offered_editions
 
     return out, offered_editions(out.results, out.framework.roles)[-1]
 
@@ -56,7 +56,7 @@ def test_map_page(fw_copy, expected):
 def test_the_launcher_reads_the_snapshot_before_the_first_visitor(fw_copy, expected):
     """``python -m marc_app.serve`` warms the process while the server starts (marc_app.state.warm):
     the first page then takes the snapshot it read, instead of reading it on the visitor's time."""
-    from marc import snapshot
+    from marc.reporting import snapshot
     from marc_app import state
 
     if snapshot.load(fw_copy) is None:
@@ -91,7 +91,7 @@ def test_country_page(fw_copy, expected):
     row = out.table(latest).set_index("unit").loc["NOR"]
     assert at.title[0].value == "Norway"
     assert at.metric[0].value == f"{row['readiness']:.1f}"
-    from marc.ranking import rank_text
+    from marc.scoring.ranking import rank_text
 
     assert any(rank_text(row["rank"], int(row["n_ranked"]), row["n_tied"]) in c.value for c in at.caption)
     assert any("Security-sector evidence:" in m.value for m in at.markdown)  # issue 10: the header says it
@@ -109,7 +109,7 @@ def test_matrix_and_data_pages(fw_copy):
 
 @pytest.fixture(scope="module")
 def intervals(expected):
-    from marc.uncertainty import from_outcome
+    from marc.analysis.uncertainty import from_outcome
 
     out, latest = expected
     return from_outcome(out, year=latest).summary().set_index("unit")

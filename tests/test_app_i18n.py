@@ -16,7 +16,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # marc_app sits beside marc/ (as `streamlit run app.py` sees it)
 
-from marc import i18n
+from marc.core import i18n
 
 PAGES = REPO / "marc_app" / "pages"
 #: where app messages are used: the app, and the library modules that draw its charts and tables
@@ -75,8 +75,8 @@ def test_placeholders_agree_between_languages():
 def test_library_pieces_of_the_app_speak_french():
     import pandas as pd
 
-    from marc import webmap
-    from marc.views import FILTERED, NO_DATA, Metric
+    from marc.reporting import webmap
+    from marc.reporting.views import FILTERED, NO_DATA, Metric
 
     assert webmap.bivariate_words("E3-G1", "fr") == "exposition élevée, déficit de préparation faible"
     assert webmap.bivariate_words("E3-G1") == "high exposure, low readiness gap"
@@ -91,7 +91,7 @@ def test_library_pieces_of_the_app_speak_french():
     legend = webmap.bivariate_legend_spec(lang="fr")
     assert legend["title"]["text"] == "Classe de priorité"
     assert {r["exposure"] for r in legend["data"]["values"]} == {"faible", "moyenne", "élevée"}
-    from marc.profile import fmt_value
+    from marc.reporting.profile import fmt_value
 
     assert fmt_value(1234.5, "%", lang="fr") == "1\u202f234\u202f%" and fmt_value(0.4123, lang="fr") == "0,412"
     assert fmt_value(0.4123) == "0.412" and fmt_value(True, lang="fr") == "oui"

@@ -8,9 +8,9 @@ import pytest
 from builders import write_framework
 from typer.testing import CliRunner
 
-from marc import audit as audit_mod
-from marc.engine import score
-from marc.loader import load_framework
+from marc.analysis import audit as audit_mod
+from marc.scoring.engine import score
+from marc.method.loader import load_framework
 
 UNITS = [f"U{i:02d}" for i in range(60)]
 
@@ -82,7 +82,7 @@ def test_cronbach_alpha_and_pca_known_values():
 
 
 def test_cli_strict_exit_code(tmp_path, monkeypatch):
-    from marc import project
+    from marc.pipeline import project
     from marc.cli import app
 
     rng = np.random.default_rng(5)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import shapely
 
-from marc.boundaries import countries, display_geojson, load_units
+from marc.data.boundaries import countries, display_geojson, load_units
 
 MIRROR = Path(os.environ.get("MARC_TEST_MIRROR", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 NE = MIRROR / "natural_earth"
@@ -62,7 +62,7 @@ def test_admin1_units_load():
 
 
 def test_load_units_errors(tmp_path):
-    from marc.errors import MarcError
+    from marc.core.errors import MarcError
 
     with pytest.raises(MarcError) as err:
         load_units(tmp_path / "nope.gpkg", "id")

@@ -8,9 +8,11 @@ import json
 import pandas as pd
 import pytest
 
-from marc import brief, i18n
-from marc import brief_text as bt
-from marc.errors import MarcError
+from marc.reporting import brief
+
+from marc.core import i18n
+from marc.reporting import brief_text as bt
+from marc.core.errors import MarcError
 
 
 # --------------------------------------------------------------------------- unit tests
@@ -47,7 +49,7 @@ def test_number_formatting():
 
 
 def test_competition_rank_shares_the_best_rank():
-    from marc.ranking import competition_rank
+    from marc.scoring.ranking import competition_rank
 
     rank, n_tied = competition_rank(pd.Series([100, 100, 100, 50, None, 70], index=list("abcdef")))
     assert rank.tolist()[:4] == [1, 1, 1, 5] and rank["f"] == 4
@@ -57,7 +59,7 @@ def test_competition_rank_shares_the_best_rank():
 
 
 def test_bilingual_names_in_the_framework():
-    from marc.framework import Component, name_in
+    from marc.method.framework import Component, name_in
 
     c = Component(id="m", name={"en": "Mitigation", "fr": "Atténuation"})
     assert c.name == "Mitigation" and name_in(c.name, "fr") == "Atténuation" and c.model_dump()["name"] == "Mitigation"
@@ -86,7 +88,7 @@ def outcome(real_outcome):
 
 @pytest.fixture(scope="session")
 def uncertainty_run(outcome):
-    from marc.uncertainty import from_outcome
+    from marc.analysis.uncertainty import from_outcome
 
     result = from_outcome(outcome, year=outcome.years[-1], n=40)
     return brief.rank_intervals(result), brief.uncertainty_meta(result)
@@ -417,7 +419,7 @@ def test_expert_status_is_shown():
 def test_a_bad_bilingual_name_is_a_located_error(tmp_path):
     from builders import write_framework
 
-    from marc.loader import load_framework
+    from marc.method.loader import load_framework
 
     fw = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]})
     text = (fw / "p.yaml").read_text().replace("  name: p\n", "  name: {en: P, de: Q}\n")
@@ -427,15 +429,15 @@ def test_a_bad_bilingual_name_is_a_located_error(tmp_path):
     problem = err.value.problems[0]
     assert problem.code == "bad-name" and "unknown language de" in problem.message and problem.line == 3
     (fw / "p.yaml").write_text(text.replace("{en: P, de: Q}", "{en: P, fr: Q}"))
-    from marc.framework import name_in
+    from marc.method.framework import name_in
 
     assert name_in(load_framework(fw).components["p"].name, "fr") == "Q"
 
 
 def test_every_default_unit_and_name_has_french():
     """Units and names of the default framework are translated (a new indicator cannot leak English into a French brief)."""
-    from marc.framework import name_in
-    from marc.loader import load_framework
+    from marc.method.framework import name_in
+    from marc.method.loader import load_framework
 
     from pathlib import Path
 
@@ -450,7 +452,7 @@ def test_every_default_unit_and_name_has_french():
 def test_admin1_note_names_unnamed_areas_and_counts_people():
     """Natural Earth's unassigned parts ("KIR+99?") read as an unnamed area; small populations are counted
     in people (two significant figures), not as "0.0 million"."""
-    from marc import subnational_brief as sb
+    from marc.reporting import subnational_brief as sb
 
     assert sb._people(7321.0) == 7300 and sb._people(128_874.0) == 130_000 and sb._people(None) is None
     f = {"admin1": {"vintage": "Natural Earth 4.0 (2017)", "view": "", "n_units": 2, "n_zero": 0, "regions": [],

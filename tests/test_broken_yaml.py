@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from marc.errors import MarcError
-from marc.loader import load_framework
+from marc.core.errors import MarcError
+from marc.method.loader import load_framework
 
 BROKEN = Path(__file__).parent / "broken"
 BASE_INDEX = "index:\n  id: readiness\n  name: Readiness\n"

@@ -54,9 +54,11 @@ def test_each_page_loads(server, page):
 
 
 def test_map_draws_classes_and_missing_grey(server, page):
-    from marc import charts
+    from marc.reporting import charts
 
-    from marc import project, views
+    from marc.pipeline import project
+
+    from marc.reporting import views
 
     url, fw = server
     B.open_page(page, url)
@@ -189,7 +191,8 @@ def test_custom_csv_upload_is_checked_and_saved(fresh_server, page, tmp_path):
 
 def test_contribution_chart_for_a_country(server, page):
     """Why this score: one bar per indicator the country has, adding up to its gap to the median profile."""
-    from marc import explain, snapshot
+    from marc.analysis import explain
+    from marc.reporting import snapshot
 
     url, fw = server
     B.open_page(page, url, "country?country=NER")
@@ -219,7 +222,7 @@ def test_contribution_chart_for_a_country(server, page):
 
 def test_conflict_affected_profile_shows_its_flag(server, page):
     url, fw = server
-    from marc import snapshot
+    from marc.reporting import snapshot
 
     B.open_page(page, url, "country?country=MLI")  # (the app saves its snapshot when it scores)
     snap = snapshot.load(fw)
@@ -263,7 +266,7 @@ def test_shared_url_reopens_the_same_view(server, browser, page):
 
 
 def test_small_states_in_the_bivariate_view(server, page):
-    from marc import charts
+    from marc.reporting import charts
 
     url, _ = server
     B.open_page(page, url, "?metric=priority")

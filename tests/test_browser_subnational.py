@@ -31,7 +31,8 @@ _ADMIN1_PATHS = """(title) => {
 def server(real_data, tmp_path_factory):
     if why := B.unavailable():
         pytest.skip(why)
-    from marc import project, subnational_view
+    from marc.pipeline import project
+    from marc.hazards import subnational_view
 
     panel, _ = project.load_data(progress=False)  # warm the on-disk admin-1 caches the server will read
     assert subnational_view.admin1_exposure(REPO / "indicators", panel) is not None
@@ -68,7 +69,7 @@ def _wait_admin1(page, title: str, n_min: int, timeout: float = 400.0) -> dict:
 
 
 def test_country_page_shows_admin1_map_and_top_regions(server, page):
-    from marc import charts
+    from marc.reporting import charts
 
     page.goto(f"{server}/country")
     page.locator("h1").first.wait_for(timeout=300_000)

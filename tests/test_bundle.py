@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from marc import bundle, sources
+from marc.data import bundle, sources
 from marc.cli import app
-from marc.errors import MarcError
-from marc.sources import Registry, ensure_report, read_lock, source_dir
+from marc.core.errors import MarcError
+from marc.data.sources import Registry, ensure_report, read_lock, source_dir
 
 OPEN_FILES = {"data/groups.csv": b"iso3,group\nTUV,SIDS\n", "README.md": b"# open\n"}
 CLOSED_FILES = {"milex.xlsx": b"PK fake workbook bytes"}

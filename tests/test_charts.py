@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Polygon, mapping, shape
 
-from marc import charts, views
+from marc.reporting import charts, views
 
 # three squares (one counter-clockwise on purpose) and one tiny island
 SQUARES = {
@@ -114,7 +114,7 @@ def test_save_html_is_self_contained(tmp_path):
 def test_rank_intervals_chart_orders_units_and_spans_the_interval():
     import pandas as pd
 
-    from marc import charts
+    from marc.reporting import charts
 
     summary = pd.DataFrame({"unit": ["BBB", "AAA", "CCC"], "rank": [2.0, 1.0, None], "rank_p05": [1.0, 1.0, None],
                             "rank_p95": [3.0, 2.0, None], "mean_abs_rank_shift": [0.5, 0.2, None]})

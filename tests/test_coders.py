@@ -8,12 +8,13 @@ import pandas as pd
 import pytest
 
 from builders import make_panel, write_framework
-from marc import review, uncertainty
-from marc.agreement import slot_agreement
-from marc.audit import audit
-from marc.engine import score
-from marc.errors import MarcError
-from marc.loader import load_framework
+from marc.method import review
+from marc.analysis import uncertainty
+from marc.analysis.agreement import slot_agreement
+from marc.analysis.audit import audit
+from marc.scoring.engine import score
+from marc.core.errors import MarcError
+from marc.method.loader import load_framework
 
 SLOT = """\
   - id: strategy
@@ -166,7 +167,7 @@ def test_disagreeing_coders_widen_the_rank_interval(root, tmp_path):
 
 
 def test_status_travels_with_each_expert_value(root):
-    from marc.evidence import with_status
+    from marc.method.evidence import with_status
 
     code(root, "KEN", "A", 2)
     approve(root, "KEN", "A")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.countries import (Unmatched, base_units, clean_name, country_table, gw_to_iso3, iso3_from_codes,
+from marc.data.countries import (Unmatched, base_units, clean_name, country_table, gw_to_iso3, iso3_from_codes,
                             iso3_from_names, short_name)
 
 

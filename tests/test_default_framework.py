@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from marc.sources import source_dir
+from marc.data.sources import source_dir
 
 # For each default data indicator, a pair (better, worse) whose order is beyond dispute.
 SIGN_PAIRS = {

@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-import marc.download as dl
-from marc.errors import MarcError
-from marc.sources import Registry, ensure_report, lock_path, read_lock, source_dir
+import marc.data.download as dl
+from marc.core.errors import MarcError
+from marc.data.sources import Registry, ensure_report, lock_path, read_lock, source_dir
 
 CSV = b"unit,year,value\n" + b"".join(f"C{i:03d},2020,{i}.5\n".encode() for i in range(400))
 

@@ -6,7 +6,11 @@ import pandas as pd
 import pytest
 from builders import make_panel, write_framework
 
-from marc import charts, editions, project, views
+from marc.reporting import charts, views
+
+from marc.scoring import editions
+
+from marc.pipeline import project
 
 
 @pytest.fixture()

@@ -9,12 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builders import make_panel, write_framework
-from marc.aggregate import aggregate, aggregate_component, round_half_away
-from marc.engine import score
-from marc.errors import MarcError
-from marc.framework import ComplementMean, Component, GapFill
-from marc.gapfill import gap_fill
-from marc.loader import load_framework
+from marc.scoring.aggregate import aggregate, aggregate_component, round_half_away
+from marc.scoring.engine import score
+from marc.core.errors import MarcError
+from marc.method.framework import ComplementMean, Component, GapFill
+from marc.scoring.gapfill import gap_fill
+from marc.method.loader import load_framework
 
 NAN = np.nan
 
@@ -179,7 +179,7 @@ def test_declared_complement_and_round_in_engine(tmp_path):
 
 # ------------------------------------------------------------------------- custom CSV reading
 def test_parse_custom_reports_every_problem_in_file_order():
-    from marc.evidence import parse_custom
+    from marc.method.evidence import parse_custom
 
     data = ("unit,year,value,note\nKEN,2020,1.5,x\n\nXXX,20a0,abc,\nKEN,2020,2,\nNOR,2021,,\nNOR,2022,1_000,\n").encode()
     problems = []
@@ -195,7 +195,7 @@ def test_parse_custom_reports_every_problem_in_file_order():
 
 
 def test_parse_cache_serves_a_changed_file_fresh(tmp_path):
-    from marc import parsecache
+    from marc.core import parsecache
 
     root = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]})
     (root / "custom").mkdir()
@@ -213,7 +213,7 @@ def test_parse_cache_serves_a_changed_file_fresh(tmp_path):
 def test_views_label_risk_scores(tmp_path):
     import pandas as pd
 
-    from marc import views
+    from marc.reporting import views
 
     fw = _risk_framework(tmp_path)
     table = pd.DataFrame({"unit": ["AAA"], "year": [2005], "readiness": [80.0], "p": [80.0]})

@@ -1,4 +1,4 @@
-"""Contribution breakdown (marc.explain): contributions add up to score minus reference score."""
+"""Contribution breakdown (marc.analysis.explain): contributions add up to score minus reference score."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from builders import make_panel, random_panel, write_framework
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marc import engine, explain
-from marc.errors import MarcError
-from marc.loader import load_framework
+from marc.scoring import engine
+
+from marc.analysis import explain
+from marc.core.errors import MarcError
+from marc.method.loader import load_framework
 
 
 def _scored(tmp_path, seed: int, aggregation: str, pillar_aggregation: str, missing: float = 0.2):

@@ -8,8 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from marc import export
-from marc.errors import MarcError
+from marc.reporting import export
+from marc.core.errors import MarcError
 
 
 def test_describe_is_short_text():

@@ -1,4 +1,4 @@
-"""marc.face (``marc audit --face``): unit test on a framework built here, and the face-validity
+"""marc.reporting.face (``marc audit --face``): unit test on a framework built here, and the face-validity
 acceptance checks of issue 11 on the real data (integration; skips without ../shared/data)."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from builders import make_panel, write_framework
 
-from marc import project
-from marc.face import face_report
+from marc.pipeline import project
+from marc.reporting.face import face_report
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 
@@ -90,7 +90,7 @@ def test_single_release_items_are_held_back_flagged_and_do_not_extend_the_offere
     assert early["score"] == pytest.approx(late["score"])
     comp = every_edition.results.components.set_index(["unit", "year", "component"])
     assert comp.loc[("KEN", 2018, "response"), "imputed_share"] > 0.5
-    from marc.editions import offered_editions
+    from marc.scoring.editions import offered_editions
 
     assert offered_editions(every_edition.results, every_edition.framework.roles)[0] == 2024
 

@@ -11,10 +11,10 @@ import pytest
 import shapely
 import xarray as xr
 
-from marc.errors import MarcError
+from marc.core.errors import MarcError
 from marc.hazards import build_hazards, input_hash
 from marc.hazards.schema import HazardConfig
-from marc.yamlio import parse_model, parse_text
+from marc.core.yamlio import parse_model, parse_text
 
 from test_hazards_geometry import write_asc
 

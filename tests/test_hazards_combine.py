@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marc.errors import MarcError
+from marc.core.errors import MarcError
 from marc.hazards import context_flags, hazard_scores, load_hazards, priority
 
 REPO = Path(__file__).resolve().parents[1]
@@ -133,7 +133,7 @@ def test_context_flags(tmp_path):
 
 
 def test_context_flags_carry_the_year_of_their_data(tmp_path):
-    from marc.context import flag_label
+    from marc.method.context import flag_label
 
     p = panel([("AAA", 2018, "ucdp/active_conflict", 1, "u"), ("AAA", 2022, "ucdp/active_conflict", 1, "u"),
                ("AAA", 2024, "pko/host", 0, "p")])

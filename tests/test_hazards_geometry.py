@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import shapely
 
-from marc.boundaries import load_units
-from marc.errors import MarcError
-from marc.hazards import geometry, zonal
+from marc.data.boundaries import load_units
+from marc.core.errors import MarcError
+from marc.data import geometry
+from marc.hazards import zonal
 from marc.hazards.raster import Grid, read_raster
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marc.boundaries import countries, load_units
+from marc.data.boundaries import countries, load_units
 from marc.hazards import build_hazards, hazard_scores, load_hazards
 from marc.hazards.schema import Statistic
 

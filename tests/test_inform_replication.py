@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from marc.engine import score
-from marc.loader import load_framework
+from marc.scoring.engine import score
+from marc.method.loader import load_framework
 
 FRAMEWORK = REPO / "docs" / "examples" / "inform_risk_2025"
 SHEET = "INFORM Risk 2025 (a-z)"
@@ -20,7 +20,7 @@ TOLERANCE = 0.1  # on INFORM's 0–10 scale
 
 @pytest.fixture(scope="module")
 def inform(mirror):
-    from marc.readers.inform import read_risk
+    from marc.data.readers.inform import read_risk
 
     folder = mirror / "inform_risk"
     if not any(folder.glob("inform_risk_*.xlsx")):

@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 
 from builders import add_expert_slot, write_framework
-from marc.errors import MarcError
-from marc.framework import SCHEMA_VERSION
-from marc.loader import load_framework
-from marc.migrate import declared_version, migrate
+from marc.core.errors import MarcError
+from marc.method.framework import SCHEMA_VERSION
+from marc.method.loader import load_framework
+from marc.method.migrate import declared_version, migrate
 
 OLD_EXPERT = "unit,year,value,evidence_url,coder,date,confidence\nKEN,2004,2,https://example.org/a,ana,2024-01-02,high\n"
 

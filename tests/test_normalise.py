@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from marc.framework import Goalposts, MinMax, Outliers, Percentile, Period, Rank, Target, ZScore
-from marc.normalise import normalise, normalise_series, treat_outliers
+from marc.method.framework import Goalposts, MinMax, Outliers, Percentile, Period, Rank, Target, ZScore
+from marc.scoring.normalise import normalise, normalise_series, treat_outliers
 
 X = np.array([[2.0], [4.0], [6.0], [np.nan], [10.0]])
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from marc.errors import MarcError
-from marc.panel import PANEL_COLUMNS, build_panel, load_panel
+from marc.core.errors import MarcError
+from marc.data.panel import PANEL_COLUMNS, build_panel, load_panel
 
 MIRROR = Path(os.environ.get("MARC_TEST_MIRROR", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 

@@ -1,4 +1,4 @@
-"""The on-disk parse store (marc.parsestore): a new process reads stored parses, never stale ones."""
+"""The on-disk parse store (marc.core.parsestore): a new process reads stored parses, never stale ones."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as hs
 from builders import write_framework
 
-from marc import evidence, parsecache, parsestore, yamlio
-from marc.errors import MarcError
-from marc.loader import load_framework
+from marc.method import evidence
+
+from marc.core import parsecache, parsestore, yamlio
+from marc.core.errors import MarcError
+from marc.method.loader import load_framework
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Country-profile facts (marc.profile) and the matrix's data (marc.matrix)."""
+"""Country-profile facts (marc.reporting.profile) and the matrix's data (marc.reporting.matrix)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from marc import matrix, profile
+from marc.reporting import matrix, profile
 
 
 def test_numpy_true_flags_are_shown_with_their_year():

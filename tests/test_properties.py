@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import write_framework
-from marc.engine import score
-from marc.framework import MinMax, ZScore
-from marc.loader import load_framework
-from marc.normalise import normalise
+from marc.scoring.engine import score
+from marc.method.framework import MinMax, ZScore
+from marc.method.loader import load_framework
+from marc.scoring.normalise import normalise
 
 METHODS = {
     "goalposts": "{method: goalposts, min: 0, max: 100}",
@@ -128,9 +128,9 @@ def test_later_data_never_changes_an_earlier_edition(d, extra, method):
 def test_declared_zscore_and_minmax_parameters_equal_the_observed_ones(values, clip, direction):
     """Declaring the observed mean and sd (or min and max) reproduces the observed z-score (min-max);
     declared parameters stay fixed, so the score is monotone in x and lies in [0, 100]."""
-    from marc.framework import Goalposts
-    from marc.uncertainty import alternative_spec
-    from marc.uncertainty_settings import MinMaxRange, Uncertainty, ZScoreParameters
+    from marc.method.framework import Goalposts
+    from marc.analysis.uncertainty import alternative_spec
+    from marc.method.uncertainty_settings import MinMaxRange, Uncertainty, ZScoreParameters
 
     x = np.array(values)[:, None]
     mu, sd = float(x.mean()), float(x.std(ddof=1))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from marc.countries import Unmatched
-from marc.panel import PanelBuild, validate_panel
-from marc.quality import data_report
+from marc.data.countries import Unmatched
+from marc.data.panel import PanelBuild, validate_panel
+from marc.data.quality import data_report
 
 
 def test_report_coverage_latest_year_missing_outliers_unmatched():

@@ -7,8 +7,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from marc.rank_intervals import rank_desc
-from marc.ranking import competition_rank, ordinal, rank_text
+from marc.analysis.rank_intervals import rank_desc
+from marc.scoring.ranking import competition_rank, ordinal, rank_text
 
 
 def test_ties_share_the_best_rank_and_the_next_rank_skips():

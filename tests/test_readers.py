@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from marc.errors import MarcError
-from marc.readers import READERS, gcf, inform, ndc, ndgain, peacekeeping, sipri, ucdp, wdi, wgi
+from marc.core.errors import MarcError
+from marc.data.readers import READERS, gcf, inform, ndc, ndgain, peacekeeping, sipri, ucdp, wdi, wgi
 
 MIRROR = Path(os.environ.get("MARC_TEST_MIRROR", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from marc.errors import MarcError
-from marc.readers import security
-from marc.readers.security import MIN_DEPLOYED, m49_to_iso3
+from marc.core.errors import MarcError
+from marc.data.readers import security
+from marc.data.readers.security import MIN_DEPLOYED, m49_to_iso3
 
 POLICE_HEADER = "ISO3\tREF_AREA_DESC\tTIME_PERIOD\tSEX\tOBS_VALUE\tUNIT_MEASURE\n"
 

@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from builders import write_framework
-from marc import release
-from marc.errors import MarcError
+from marc.pipeline import release
+from marc.core.errors import MarcError
 
 
 def _lock(sha: str, when: str) -> dict:

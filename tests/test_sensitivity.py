@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from builders import write_framework
 
-from marc import sensitivity as sens
-from marc import uncertainty as unc
-from marc.framework import MeasurementError, Uncertainty, WeightUncertainty
-from marc.loader import load_framework
+from marc.analysis import sensitivity as sens
+from marc.analysis import uncertainty as unc
+from marc.method.framework import MeasurementError, Uncertainty, WeightUncertainty
+from marc.method.loader import load_framework
 
 PI = np.pi
 # Ishigami (a = 7, b = 0.1): V = a²/8 + bπ⁴/5 + b²π⁸/18 + 1/2; V1 = (1 + bπ⁴/5)²/2, V2 = a²/8, V13 = b²π⁸(1/18 − 1/50)

@@ -1,4 +1,4 @@
-"""The app's snapshot on disk (marc.snapshot): saved after scoring, read back identical, keyed by the
+"""The app's snapshot on disk (marc.reporting.snapshot): saved after scoring, read back identical, keyed by the
 framework's files and the data version."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from marc import snapshot, uncertainty
+from marc.analysis import uncertainty
+from marc.reporting import snapshot
 
 REPO = Path(__file__).resolve().parents[1]
 

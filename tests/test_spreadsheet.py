@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from builders import make_panel, write_framework
-from marc import export, spreadsheet
+from marc.reporting import export, spreadsheet
 
 ADVERSARIAL = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\t=HYPERLINK(\"http://x\")", "\r=2*3",
                '=HYPERLINK("http://evil.example","click")']

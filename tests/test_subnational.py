@@ -19,11 +19,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from marc import subnational
-from marc.errors import MarcError
+from marc.hazards import subnational
+from marc.core.errors import MarcError
 from marc.hazards import load_hazards
 from marc.hazards.schema import HazardConfig
-from marc.yamlio import parse_model, parse_text
+from marc.core.yamlio import parse_model, parse_text
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -170,7 +170,7 @@ SUBSET = ["BGD", "HTI", "MDG", "MOZ", "PHL", "SOM", "VNM"]
 
 @pytest.fixture(scope="module")
 def admin1_real(real_data):
-    from marc import sources
+    from marc.data import sources
 
     return subnational.load_admin1(sources.source_dir(subnational.SOURCE), sources.source_dir("natural_earth"))
 
@@ -276,7 +276,7 @@ def test_marc_score_units_admin1_without_a_file(real_data, tmp_path):
     assert "Somaliland" in set(t.loc[t["country"] == "SOM", "name"])              # SOL's unit sits under Somalia
     share = t["exposure_all_zero"].mean()
     assert 0 < share < 0.6
-    from marc import project
+    from marc.pipeline import project
 
     panel, _ = project.load_data(progress=False)
     national = subnational.national_population(panel)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from builders import make_panel, write_framework
 
-from marc import suggest
-from marc.errors import MarcError
-from marc.loader import load_framework
+from marc.method import suggest
+from marc.core.errors import MarcError
+from marc.method.loader import load_framework
 
 
 def _error(tmp_path, source: str) -> MarcError:

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 
 from builders import make_panel, write_framework
-from marc import project, territories
-from marc.countries import country_table
-from marc.errors import MarcError
-from marc.loader import load_framework
-from marc.rank_intervals import rank_desc, rank_desc_within
+from marc.pipeline import project
+from marc.data import territories
+from marc.data.countries import country_table
+from marc.core.errors import MarcError
+from marc.method.loader import load_framework
+from marc.analysis.rank_intervals import rank_desc, rank_desc_within
 
 # Natural Earth attributes, as published in v5.1.1 Admin-0 (1:50m), for the units of these tests
 NE_ROWS = [("United States of America", "United States of America", "US1", "USA", "Country"),
@@ -27,7 +28,7 @@ B = {("KEN", 2003): 50, ("NOR", 2003): 30, ("PRI", 2003): 60, ("GRL", 2003): 40,
 
 
 def _natural_earth(root):
-    """A Natural Earth Admin-0 zip with the attribute columns marc.territories reads."""
+    """A Natural Earth Admin-0 zip with the attribute columns marc.data.territories reads."""
     import geopandas as gpd
     from shapely.geometry import Point
 
@@ -147,7 +148,7 @@ def test_sovereigns_from_the_real_natural_earth_file(mirror):
 
 
 def test_map_and_ranking_views_rank_territories_apart(case):
-    from marc import views
+    from marc.reporting import views
 
     fw, panel, countries, _ = case
     _opt_in(fw)
@@ -163,7 +164,7 @@ def test_map_and_ranking_views_rank_territories_apart(case):
 
 
 def test_group_names_are_translated():
-    from marc.i18n import tr
+    from marc.core.i18n import tr
 
     assert (tr("state", "fr"), tr("territory", "fr")) == ("État", "territoire")
     assert (tr("state", "en"), tr("territory", "en")) == ("state", "territory")

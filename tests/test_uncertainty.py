@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from builders import write_framework
 
-from marc import engine
-from marc import uncertainty as unc
-from marc.errors import MarcError
-from marc.framework import MeasurementError, Uncertainty, WeightUncertainty
-from marc.loader import load_framework
-from marc.replication import replication_framework, replication_panel
+from marc.scoring import engine
+from marc.analysis import uncertainty as unc
+from marc.core.errors import MarcError
+from marc.method.framework import MeasurementError, Uncertainty, WeightUncertainty
+from marc.method.loader import load_framework
+from marc.analysis.replication import replication_framework, replication_panel
 
 UNITS = [f"U{i:02d}" for i in range(40)]
 PILLARS = {"alpha": [{"id": "a"}, {"id": "b", "direction": "lower_is_better"}, {"id": "c"}],
@@ -140,7 +140,7 @@ def test_bad_uncertainty_block_is_located(tmp_path):
 
 @pytest.mark.integration
 def test_real_data_rank_intervals(real_outcome):
-    from marc.panel import load_panel
+    from marc.data.panel import load_panel
 
     panel = load_panel()
     res = unc.from_outcome(real_outcome, panel, n=200)
@@ -220,7 +220,7 @@ def test_named_weight_sets_are_drawn_and_match_the_engine(fw):
 def test_declared_zscore_parameters_and_minmax_ranges(fw):
     """The zscore alternative uses an indicator's declared mean and sd, the minmax alternative its declared
     range (capped); indicators not listed keep the observed cross-section; the engine agrees."""
-    from marc.uncertainty_settings import MinMaxRange, ZScoreParameters
+    from marc.method.uncertainty_settings import MinMaxRange, ZScoreParameters
 
     panel, groups = _panel(np.random.default_rng(31), missing=0.0), _groups()
     settings = ZERO.model_copy(update={"normalisation": ["zscore", "minmax"], "zscore_clip": 2.0,

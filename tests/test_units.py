@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from builders import write_framework
-from marc import project
-from marc.errors import MarcError
-from marc.loader import load_framework
+from marc.pipeline import project
+from marc.core.errors import MarcError
+from marc.method.loader import load_framework
 
 UNITS_CSV = "id,name,parent,basin,coastal\nnairobi,Nairobi,KEN,athi,no\nmombasa,Mombasa,KEN,athi,yes\nkampala,Kampala,UGA,nile,no\n"
 EMPTY = pd.DataFrame({"unit": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64"),

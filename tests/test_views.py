@@ -1,4 +1,4 @@
-"""Unit tests of marc.views on a small framework and panel built here."""
+"""Unit tests of marc.reporting.views on a small framework and panel built here."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 from builders import make_panel, write_framework
 
-from marc import project, views
+from marc.pipeline import project
+
+from marc.reporting import views
 
 
 @pytest.fixture()

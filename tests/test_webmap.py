@@ -1,12 +1,12 @@
-"""Map specs with the geometry by URL and the values joined by Vega lookup (marc.webmap)."""
+"""Map specs with the geometry by URL and the values joined by Vega lookup (marc.reporting.webmap)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from marc import palette, webmap
-from marc.views import FILTERED, NO_DATA, Metric
+from marc.reporting import palette, webmap
+from marc.reporting.views import FILTERED, NO_DATA, Metric
 
 
 def _frame() -> pd.DataFrame:

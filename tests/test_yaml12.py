@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from marc import yamlio
-from marc.errors import MarcError
-from marc.loader import load_framework
+from marc.core import yamlio
+from marc.core.errors import MarcError
+from marc.method.loader import load_framework
 
 DEFAULT = Path(__file__).resolve().parents[1] / "indicators"
 

@@ -1,7 +1,7 @@
 """The ``marc`` command line.
 
 Each area registers its commands from its own module (``marc.cli.<area>``); this module only
-assembles them and turns :class:`marc.errors.MarcError` into located messages and exit code 2.
+assembles them and turns :class:`marc.core.errors.MarcError` into located messages and exit code 2.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 import typer
 from rich.console import Console
 
-from marc.errors import MarcError
+from marc.core.errors import MarcError
 
 app = typer.Typer(
     name="marc",

@@ -9,9 +9,9 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from marc import access
+from marc.reporting import access
 from marc.cli import app
-from marc.errors import MarcError
+from marc.core.errors import MarcError
 
 console = Console(highlight=False)
 

@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from marc import project
-from marc.atomic import write_bytes
+from marc.pipeline import project
+from marc.core.atomic import write_bytes
 from marc.cli import app
-from marc.errors import MarcError
+from marc.core.errors import MarcError
 
 console = Console(highlight=False)
 
@@ -33,7 +33,7 @@ def _write_tables(tables: dict[str, pd.DataFrame], out: Path, payload: dict | No
     if suffix == ".json" and payload is not None:
         write_bytes(out, (json.dumps(payload, indent=2, ensure_ascii=False, default=float) + "\n").encode("utf-8"))
     elif suffix == ".xlsx":
-        from marc.spreadsheet import xlsx_bytes  # never a formula or a link from text cells
+        from marc.reporting.spreadsheet import xlsx_bytes  # never a formula or a link from text cells
 
         write_bytes(out, xlsx_bytes({name[:31]: df for name, df in tables.items()}))
     elif suffix in (".csv", ".parquet"):
@@ -60,7 +60,7 @@ def audit_cmd(framework: Optional[Path] = typer.Option(None, help="Framework fol
               first: int = typer.Option(2015, "--first", help="With --face: the first edition whose moves are examined."),
               mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
     """Statistical coherence audit (JRC/OECD): correlations, Cronbach's alpha, PCA; flags double counting."""
-    from marc.audit import audit
+    from marc.analysis.audit import audit
 
     if face:
         return _face(framework, first, out, mirror)
@@ -124,7 +124,7 @@ def uncertainty_cmd(framework: Optional[Path] = typer.Option(None, help="Framewo
                     panel: Optional[Path] = typer.Option(None, help="Use this tidy panel (Parquet/CSV) instead of the pulled data."),
                     mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
     """Monte Carlo rank intervals per unit (and optionally Sobol' sensitivity indices)."""
-    from marc import sensitivity, uncertainty
+    from marc.analysis import sensitivity, uncertainty
 
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx", ".parquet"):
         raise MarcError.single(out, "bad-extension", "--out must end in .csv, .xlsx or .parquet")
@@ -182,9 +182,9 @@ def _console_width() -> int:
 
 
 def _face(framework: Optional[Path], first: int, out: Optional[Path], mirror: Optional[Path]) -> None:
-    """``marc audit --face``: print the face-validity report (marc.face)."""
-    from marc.face import face_report
-    from marc.ranking import rank_text
+    """``marc audit --face``: print the face-validity report (marc.reporting.face)."""
+    from marc.reporting.face import face_report
+    from marc.scoring.ranking import rank_text
 
     if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
         raise MarcError.single(out, "bad-extension", "--out must end in .xlsx (every table) or .csv (the moves)")

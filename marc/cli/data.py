@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from marc.cli import app
-from marc.outputs import check_out
+from marc.reporting.outputs import check_out
 
 data_app = typer.Typer(help="The tidy data panel: build it from the raw cache and report its quality.",
                        no_args_is_help=True)
@@ -24,7 +24,7 @@ def build(
     force: bool = typer.Option(False, "--force", help="Rebuild even if the raw files are unchanged."),
 ) -> None:
     """Build (or refresh) the processed panel cache."""
-    from marc.panel import build_panel
+    from marc.data.panel import build_panel
 
     result = build_panel(cache, source or None, progress=True, force=force)
     state = "up to date (from cache)" if result.from_cache else "built"
@@ -47,9 +47,9 @@ def report(
     source: list[str] = typer.Option(None, "--source", "-s", help="Only these source ids."),
 ) -> None:
     """Coverage, latest year, missing countries, outliers and unmatched names per variable."""
-    from marc.atomic import write_text
-    from marc.panel import build_panel, _cache_root
-    from marc.quality import data_report
+    from marc.core.atomic import write_text
+    from marc.data.panel import build_panel, _cache_root
+    from marc.data.quality import data_report
 
     if out:
         check_out(out, "csv")
@@ -67,7 +67,7 @@ def report(
     for note in result.notes:
         console.print(f"note: {note}", markup=False)
     if out:
-        from marc import spreadsheet
+        from marc.reporting import spreadsheet
 
         write_text(out, spreadsheet.csv_bytes(frame).decode("utf-8"))  # text cells escaped (no formulas)
         console.print(f"Wrote {out}")

@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from marc import project
+from marc.pipeline import project
 from marc.cli import app
-from marc.errors import MarcError
+from marc.core.errors import MarcError
 
 console = Console(highlight=False)
 
@@ -24,7 +24,7 @@ def explain_cmd(unit: str = typer.Argument(..., help="ISO3 code, e.g. MLI."),
                 framework: Optional[Path] = typer.Option(None, help="Framework folder (default: indicators/)."),
                 mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
     """Each indicator's and pillar's contribution to the score minus the reference profile's score."""
-    from marc import explain
+    from marc.analysis import explain
 
     if reference not in ("median", "region"):
         raise MarcError.single("--reference", "bad-reference", f"unknown reference {reference!r}; use median or region")

@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from marc import project
+from marc.pipeline import project
 from marc.cli import app
-from marc.errors import MarcError
-from marc.outputs import check_out
+from marc.core.errors import MarcError
+from marc.reporting.outputs import check_out
 
 console = Console(highlight=False)
 
@@ -37,13 +37,13 @@ def export_cmd(fmt: str = typer.Option(..., "--format", "-f", help="csv | xlsx |
                framework: Optional[Path] = typer.Option(None, help="Framework folder (default: indicators/)."),
                mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
     """Export scores as CSV/XLSX, boundaries with scores as GeoJSON/GPKG, or a map as PNG/SVG/HTML."""
-    from marc import export
+    from marc.reporting import export
 
     fmt = fmt.lower()
     if fmt not in export.FORMATS:
         raise MarcError.single("--format", "bad-format", f"unknown format {fmt!r}; use one of {', '.join(export.FORMATS)}")
     check_out(out, fmt)
-    from marc.i18n import check_lang
+    from marc.core.i18n import check_lang
 
     check_lang(lang.lower())
     lang = lang.lower()
@@ -68,7 +68,7 @@ def brief_cmd(units: list[str] = typer.Argument(None, help="ISO3 codes, e.g. CIV
               framework: Optional[Path] = typer.Option(None, help="Framework folder (default: indicators/)."),
               mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
     """Write a country brief (2–4 pages) per country, from one facts document, with a progress bar."""
-    from marc import brief
+    from marc.reporting import brief
 
     fmt, lang = fmt.lower(), lang.lower()
     if fmt not in brief.BRIEF_FORMATS:
@@ -82,7 +82,7 @@ def brief_cmd(units: list[str] = typer.Argument(None, help="ISO3 codes, e.g. CIV
     chosen = brief.select_units(outcome, units or [], region)
     meta = None
     if ranks is None and not no_intervals:  # seeded, so every brief of an edition shows the same interval
-        from marc.uncertainty import from_outcome
+        from marc.analysis.uncertainty import from_outcome
 
         result = from_outcome(outcome, year=brief.export.edition(outcome, year))
         ranks, meta = brief.rank_intervals(result), brief.uncertainty_meta(result)

@@ -9,12 +9,12 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from marc import project
+from marc.pipeline import project
 from marc.cli import app, err_console
-from marc.framework import IndexFile, PillarFile
-from marc.loader import load_framework
-from marc.orientation import LABELS, orientation_of
-from marc.outputs import check_out
+from marc.method.framework import IndexFile, PillarFile
+from marc.method.loader import load_framework
+from marc.method.orientation import LABELS, orientation_of
+from marc.reporting.outputs import check_out
 
 console = Console(highlight=False)
 
@@ -43,7 +43,7 @@ def _warn(fw) -> None:
 def migrate(path: Path = typer.Argument(None, help="Framework folder (default: indicators/)."),
             dry_run: bool = typer.Option(False, "--dry-run", help="List what would change; write nothing.")) -> None:
     """Upgrade an older framework folder to the current schema version in place (comments kept, backups made)."""
-    from marc.migrate import migrate as run_migration
+    from marc.method.migrate import migrate as run_migration
 
     folder = path or project.default_framework_dir()
     result = run_migration(folder, dry_run=dry_run)
@@ -61,7 +61,7 @@ def migrate(path: Path = typer.Argument(None, help="Framework folder (default: i
 def json_schemas() -> dict[str, dict]:
     """The published JSON Schemas (file stem -> schema), generated from the validating models."""
     from marc.hazards.schema import HazardConfig
-    from marc.sources import Registry
+    from marc.data.sources import Registry
 
     out = {}
     for name, model in (("framework", PillarFile), ("index", IndexFile), ("hazards", HazardConfig), ("sources", Registry)):
@@ -75,7 +75,7 @@ def json_schemas() -> dict[str, dict]:
 @app.command()
 def schema(out: Path = typer.Option(Path("docs"), help="Folder for the *.schema.json files.")) -> None:
     """Write the JSON Schemas of the framework, hazards and sources YAML, generated from the validating models."""
-    from marc.atomic import write_text
+    from marc.core.atomic import write_text
 
     check_out(out, folder=True)
     out.mkdir(parents=True, exist_ok=True)
@@ -111,7 +111,7 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
     check_out(out, ("csv", "xlsx", "parquet"))
     units_gdf = None
     if units is not None:
-        from marc.subnational import units_from_option
+        from marc.hazards.subnational import units_from_option
 
         units_gdf, loaded = units_from_option(units, id_field, name_field, parent_field)
         console.print(loaded, markup=False)
@@ -122,12 +122,12 @@ def score_cmd(out: Path = typer.Option(..., "--out", help="Output file: .csv, .x
     if uncertainty:
         outcome.add_uncertainty(n=uncertainty, seed=seed)
     if units_gdf is not None:
-        from marc.subnational import summary_lines
+        from marc.hazards.subnational import summary_lines
 
         for line in summary_lines(outcome):
             console.print(line, markup=False)
     table = outcome.tidy() if tidy else outcome.table()
-    from marc.export import write_table
+    from marc.reporting.export import write_table
 
     write_table(table, out, raw=raw_csv, outcome=outcome)
     latest = outcome.years[-1]

@@ -12,8 +12,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from marc.cli import app
-from marc.errors import MarcError
-from marc.outputs import check_out
+from marc.core.errors import MarcError
+from marc.reporting.outputs import check_out
 
 console = Console(highlight=False)
 hazards_app = typer.Typer(help="Geospatial hazard layers: build per-unit values, validate hazards.yaml.",
@@ -24,7 +24,7 @@ DEFAULT_CONFIG = Path("indicators/hazards.yaml")
 
 
 def _data_root(data: Path | None, datasets: list[str]) -> Path:
-    from marc import sources
+    from marc.data import sources
 
     if data is not None:
         return data
@@ -53,13 +53,13 @@ def build(units: Optional[Path] = typer.Option(None, help="admin1 (Natural Earth
           data: Optional[Path] = typer.Option(None, help="Folder laid out like the mirror (one folder per source id)."),
           no_cache: bool = typer.Option(False, help="Ignore and do not write the input-hash cache.")) -> None:
     """Build the geospatial hazard layers per unit (tidy panel rows hazard/<layer>), cached by input hash."""
-    from marc.atomic import write_bytes
-    from marc.boundaries import countries, load_units
+    from marc.core.atomic import write_bytes
+    from marc.data.boundaries import countries, load_units
     from marc.hazards import build_hazards, load_hazards
 
     if out:
         check_out(out, ("parquet", "csv"))
-    from marc import subnational
+    from marc.hazards import subnational
 
     cfg = load_hazards(config)
     admin1 = units is not None and str(units) == subnational.LEVEL and not units.exists()
@@ -94,7 +94,7 @@ def build(units: Optional[Path] = typer.Option(None, help="admin1 (Natural Earth
     console.print(table)
     if out:
         if out.suffix.lower() == ".csv":
-            from marc import spreadsheet
+            from marc.reporting import spreadsheet
 
             write_bytes(out, spreadsheet.csv_bytes(df))  # text cells escaped (no formulas)
         else:
@@ -120,7 +120,7 @@ def validate(path: Path = typer.Argument(DEFAULT_CONFIG, help="The hazards YAML.
 @hazards_app.command("schema")
 def schema(out: Path = typer.Option(Path("docs"), help="Folder for hazards.schema.json.")) -> None:
     """Write the JSON Schema of hazards.yaml, generated from the validating models."""
-    from marc.atomic import write_text
+    from marc.core.atomic import write_text
     from marc.hazards import json_schema
 
     sch = json_schema()

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from marc import project
+from marc.pipeline import project
 from marc.cli import app
 
 console = Console(highlight=False)
@@ -21,7 +21,7 @@ def release_cmd(version: str = typer.Argument(..., help="The version to freeze, 
                 edition: Optional[int] = typer.Option(None, help="Edition year; default: the latest complete edition."),
                 framework: Optional[Path] = typer.Option(None, help="Framework folder (default: indicators/).")) -> None:
     """Freeze a release: framework hash, data lock hash, edition, the sources.lock and the framework files."""
-    from marc.release import freeze
+    from marc.pipeline.release import freeze
 
     folder = framework or project.default_framework_dir()
     if edition is None:

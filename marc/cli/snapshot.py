@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from marc import project
+from marc.pipeline import project
 from marc.cli import app
 
 console = Console(highlight=False)
@@ -20,7 +20,7 @@ def snapshot_cmd(framework: Optional[Path] = typer.Option(None, help="Framework 
                  mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
     """Score every edition (with hazards and the latest rank intervals) and save it for the app, keyed by
     the framework's files and the data version; a no-op when that snapshot already exists."""
-    from marc import snapshot
+    from marc.reporting import snapshot
 
     folder = (framework or project.default_framework_dir()).resolve()
     t = time.perf_counter()

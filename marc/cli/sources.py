@@ -10,10 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from marc import sources as src
+from marc.data import sources as src
 from marc.cli import app
-from marc.errors import MarcError
-from marc.outputs import check_out
+from marc.core.errors import MarcError
+from marc.reporting.outputs import check_out
 
 console = Console(highlight=False)
 if not console.is_terminal:  # piped or captured: do not squeeze tables into 80 columns
@@ -61,8 +61,8 @@ def pack(
     no_progress: bool = typer.Option(False, "--no-progress", help="Hide progress bars."),
 ) -> None:
     """Write the cache to a zip that `marc pull --mirror OUT.zip` accepts (for offline offices)."""
-    from marc.bundle import pack as do_pack
-    from marc.download import progress_bar
+    from marc.data.bundle import pack as do_pack
+    from marc.data.download import progress_bar
 
     check_out(out, "zip")
     with progress_bar(not no_progress) as bar:

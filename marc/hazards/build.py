@@ -20,20 +20,20 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from marc.atomic import file_hash, write_bytes
-from marc.boundaries import geometry_hash
-from marc.errors import MarcError
+from marc.core.atomic import file_hash, write_bytes
+from marc.data.boundaries import geometry_hash
+from marc.core.errors import MarcError
 from marc.hazards import vector, zonal
 from marc.hazards.raster import Grid, read_raster
 from marc.hazards.schema import HazardConfig, Layer, RasterSource
-from marc.panel import PANEL_COLUMNS, empty_panel
+from marc.data.panel import PANEL_COLUMNS, empty_panel
 
 CODE_VERSION = "hazards-build-3"
 Progress = Callable[[str, int, int], None]
 
 
 def default_cache_dir() -> Path:
-    from marc.sources import cache_root
+    from marc.data.sources import cache_root
 
     return cache_root() / "_derived" / "hazards"
 
@@ -84,7 +84,7 @@ def input_hash(config: HazardConfig, units: gpd.GeoDataFrame, data_root: Path) -
 
 def _prepare_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if "unit" not in units.columns:
-        raise MarcError.single("units", "missing-field", "the unit layer needs a `unit` column (see marc.boundaries.load_units)")
+        raise MarcError.single("units", "missing-field", "the unit layer needs a `unit` column (see marc.data.boundaries.load_units)")
     if units.crs is None:
         raise MarcError.single("units", "undefined-crs", "the unit layer has no CRS; set one (e.g. EPSG:4326)")
     if not CRS.from_user_input(units.crs).equals(CRS.from_epsg(4326)):

@@ -1,7 +1,7 @@
 """Hazard scores (0–100), multi-hazard exposure, climate-security priority, quadrant and context flags.
 
 Formulas (x are 0–100 scores, w weights renormalised over the components present), one implementation in
-:func:`marc.aggregate.combine`, used both for the layers inside a component (declared per component,
+:func:`marc.scoring.aggregate.combine`, used both for the layers inside a component (declared per component,
 ``exposure.components.<c>.combine``) and for the components:
 
 * arithmetic  E = Σ w·x
@@ -24,10 +24,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from marc.aggregate import combine as _combine
-from marc.framework import Goalposts
+from marc.scoring.aggregate import combine as _combine
+from marc.method.framework import Goalposts
 from marc.hazards.schema import HazardConfig
-from marc.normalise import normalise
+from marc.scoring.normalise import normalise
 
 
 def _asof(series: pd.DataFrame, years: list[int], max_age: int) -> pd.DataFrame:
@@ -114,7 +114,7 @@ def priority(config: HazardConfig, readiness_wide: pd.DataFrame, exposure: pd.Da
     spec = config.priority
     missing = [p for p in spec.gap_of if p not in readiness_wide.columns]
     if missing:
-        from marc.errors import MarcError
+        from marc.core.errors import MarcError
 
         raise MarcError.single("hazards.yaml", "unknown-pillar",
                                f"priority.gap_of names {missing}, not columns of the readiness table "

@@ -30,8 +30,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from marc.atomic import write_bytes
-from marc.errors import MarcError
+from marc.core.atomic import write_bytes
+from marc.core.errors import MarcError
 from marc.hazards.raster import Grid, read_raster
 from marc.hazards.schema import Layer, Population, RasterSource
 

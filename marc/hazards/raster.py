@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import CRS
 
-from marc.errors import MarcError
+from marc.core.errors import MarcError
 
 
 @dataclass(frozen=True)

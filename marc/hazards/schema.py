@@ -14,7 +14,7 @@ from typing import Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from marc import yamlio
+from marc.core import yamlio
 
 ID = r"^[a-z][a-z0-9_]*$"
 VARIABLE = r"^[a-z][a-z0-9_]*/[^\s]+$"

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from marc.errors import MarcError
-from marc.hazards import geometry
+from marc.core.errors import MarcError
+from marc.data import geometry
 from marc.hazards.schema import CsvSource, Filter, Layer, OgrSource, TracksSource
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from marc.boundaries import EQUAL_AREA
+from marc.data.boundaries import EQUAL_AREA
 from marc.hazards.raster import Grid
 
 
@@ -57,14 +57,14 @@ def raster_stat(units: gpd.GeoDataFrame, grid: Grid, kind: str, threshold: float
     geoms = units.geometry.values
     if kind == "population_weighted_mean":
         if pop is None:
-            from marc.errors import MarcError
+            from marc.core.errors import MarcError
 
             raise MarcError.single(grid.source, "missing-population", "population_weighted_mean needs the population grid")
         vals = _extract(grid, geoms, ["weighted_mean"], weights=pop)["weighted_mean"].to_numpy()
         base = grid
     elif kind == "population_share_below":  # share of the population living where the raster is below threshold
         if pop is None:
-            from marc.errors import MarcError
+            from marc.core.errors import MarcError
 
             raise MarcError.single(grid.source, "missing-population", "population_share_below needs the population grid")
         below = Grid(np.where(np.isnan(grid.values), np.nan, (grid.values < threshold).astype(float)),

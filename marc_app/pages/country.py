@@ -8,9 +8,13 @@ touching the others.  The view (country, edition, reference) lives in the URL.
 import pandas as pd
 import streamlit as st
 
-from marc import charts, explain, profile, sources, views
-from marc.ranking import rank_text
-from marc.errors import MarcError
+from marc.reporting import charts, profile, views
+
+from marc.analysis import explain
+
+from marc.data import sources
+from marc.scoring.ranking import rank_text
+from marc.core.errors import MarcError
 from marc_app import lang, state, subnational
 from marc_app.lang import _
 

@@ -3,8 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from marc import sources, views
-from marc.errors import MarcError
+from marc.data import sources
+
+from marc.reporting import views
+from marc.core.errors import MarcError
 from marc_app import lang, state
 from marc_app.lang import _
 
@@ -15,8 +17,8 @@ lock = sources.read_lock()
 
 @st.cache_data(show_spinner=False)
 def _report(key: str) -> pd.DataFrame:
-    from marc.panel import build_panel
-    from marc.quality import data_report
+    from marc.data.panel import build_panel
+    from marc.data.quality import data_report
 
     _panel, countries = state.base_data()
     return data_report(build_panel(None, None, progress=False), countries)

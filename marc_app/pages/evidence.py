@@ -8,8 +8,8 @@ import datetime as dt
 
 import streamlit as st
 
-from marc import evidence, review
-from marc.errors import MarcError
+from marc.method import evidence, review
+from marc.core.errors import MarcError
 from marc_app import auth, lang, state
 from marc_app.lang import _
 
@@ -38,7 +38,7 @@ scale = {int(k): v for k, v in (ind.scale or {}).items()}
 if ind.rationale:
     st.caption(ind.rationale)
 
-may_write = auth.allowed("evidence")  # editors and reviewers only (marc/access.py)
+may_write = auth.allowed("evidence")  # editors and reviewers only (marc/reporting/access.py)
 
 def readiness(unit: str, year: int) -> float:
     row = s.table[(s.table["unit"] == unit) & (s.table["year"] == year)]
@@ -92,7 +92,7 @@ else:
     pick = st.selectbox(_("app_ev_pick"), range(len(labels)), format_func=labels.__getitem__, key="ev_pick")
     chosen = waiting.iloc[int(pick)]
     account = auth.current()
-    may_review = account.can("review")  # reviewers and editors (marc/access.py)
+    may_review = account.can("review")  # reviewers and editors (marc/reporting/access.py)
     c6, c7 = st.columns(2)
     reviewer = c6.text_input(_("app_ev_reviewer"), key="ev_reviewer", value=account.user or "",
                              disabled=bool(account.user))  # a signed-in reviewer reviews under their own name

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from marc import brief, export
+from marc.reporting import brief, export
 from marc_app import lang, state
 from marc_app.lang import _
 

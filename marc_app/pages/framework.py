@@ -8,10 +8,12 @@ import re
 import pandas as pd
 import streamlit as st
 
-from marc import evidence, suggest, views
-from marc.atomic import write_bytes
-from marc.errors import MarcError, Problem
-from marc.loader import KNOWN_DATASETS
+from marc.method import evidence, suggest
+
+from marc.reporting import views
+from marc.core.atomic import write_bytes
+from marc.core.errors import MarcError, Problem
+from marc.method.loader import KNOWN_DATASETS
 from marc_app import editing, lang, state
 from marc_app import auth
 from marc_app.lang import _
@@ -230,7 +232,7 @@ if fw_new is not None and changed:
 elif fw_new is None and "fw_last_good" in ss:
     st.caption(T["last_good"])
 
-auth.stop_unless("framework")  # saving and uploads: editors only (marc/access.py)
+auth.stop_unless("framework")  # saving and uploads: editors only (marc/reporting/access.py)
 c1, c2 = st.columns(2)
 if c1.button(T["save"], type="primary", disabled=fw_new is None or not changed, key="fw_save"):
     try:

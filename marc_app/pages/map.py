@@ -1,13 +1,13 @@
 """Map: a classed world choropleth of any metric, with filters; a click opens the country profile.
 
 The geometry is a static file the browser fetches once; a rerun sends only the values
-(:mod:`marc.webmap`), and the controls and the map rerun as one fragment.  The view (metric,
+(:mod:`marc.reporting.webmap`), and the controls and the map rerun as one fragment.  The view (metric,
 edition, filters, bivariate toggle) lives in the URL, so a link opens the same map.
 """
 
 import streamlit as st
 
-from marc import views, webmap
+from marc.reporting import views, webmap
 from marc_app import lang, state, subnational
 from marc_app.lang import _
 

@@ -3,8 +3,8 @@ named, colours by context (conflict, transition, SIDS, LDC) and a tooltip; the v
 
 import streamlit as st
 
-from marc import charts
-from marc import matrix as mx
+from marc.reporting import charts
+from marc.reporting import matrix as mx
 from marc_app import lang, state
 from marc_app.lang import _
 

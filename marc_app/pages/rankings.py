@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from marc import spreadsheet, views
+from marc.reporting import spreadsheet, views
 from marc_app import lang, state
 from marc_app.lang import _
 

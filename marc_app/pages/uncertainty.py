@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from marc import charts, spreadsheet
+from marc.reporting import charts, spreadsheet
 from marc_app import lang, state
 from marc_app.lang import _
 
@@ -48,7 +48,7 @@ st.download_button(_("app_unc_download"), spreadsheet.csv_bytes(table),
 st.subheader(_("app_unc_sensitivity"))
 st.caption(_("app_unc_sobol_caption", n=lang.num(cfg.sobol.n, 0)))
 if st.button(_("app_unc_sobol_run"), key="unc_sobol"):
-    from marc import sensitivity, uncertainty
+    from marc.analysis import sensitivity, uncertainty
 
     outcome = s.outcome
     with st.spinner(_("app_unc_sobol_spinner")):

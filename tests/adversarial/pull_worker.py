@@ -5,7 +5,7 @@
 
 import sys
 
-from marc.sources import ensure_report, load_registry
+from marc.data.sources import ensure_report, load_registry
 
 registry = load_registry(sys.argv[1])
 mirror = sys.argv[2] if len(sys.argv) > 2 else None

@@ -18,10 +18,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from builders import add_expert_slot, write_framework
-from marc import evidence, expression, yamlio
-from marc.errors import MarcError
-from marc.framework import PillarFile
-from marc.loader import load_framework
+from marc.method import evidence, expression
+from marc.core import yamlio
+from marc.core.errors import MarcError
+from marc.method.framework import PillarFile
+from marc.method.loader import load_framework
 
 settings.register_profile("marc-ci", max_examples=200, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -157,7 +158,7 @@ def test_fuzz_expert_csv(body):
 @FUZZ
 @given(assembled(CSV_PIECES + ["variable", "source", "custom/a", "t"]))
 def test_fuzz_panel_csv(body):
-    from marc.project import read_panel_file
+    from marc.pipeline.project import read_panel_file
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "panel.csv"

@@ -1,7 +1,7 @@
 """Adversarial inputs, class 1 at input: formula-like text in the free-text fields of expert evidence.
 
 Each case submits one hostile value through the CLI (``marc evidence add``) and through the library
-(``marc.review.submit``), and checks the located ``[formula-text]`` message (file, line, column of
+(``marc.method.review.submit``), and checks the located ``[formula-text]`` message (file, line, column of
 the field), exit code 2 with no traceback, and that the evidence CSV and the country log are
 unchanged (sha256 before and after).  Escaping on output is tested in tests/test_spreadsheet.py."""
 
@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from builders import add_expert_slot, write_framework
-from marc import review
-from marc.errors import MarcError
-from marc.evidence import EXPERT_COLUMNS
-from marc.loader import load_framework
+from marc.method import review
+from marc.core.errors import MarcError
+from marc.method.evidence import EXPERT_COLUMNS
+from marc.method.loader import load_framework
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = [("coder", "=HYPERLINK(\"http://x\",\"y\")"), ("note", "+SUM(1,2)"), ("note", "@cmd|' /C calc'!A0"),

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from builders import add_expert_slot, write_framework
-from marc.errors import MarcError
-from marc.loader import load_framework
+from marc.core.errors import MarcError
+from marc.method.loader import load_framework
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -275,7 +275,7 @@ def test_oversized_expert_csv_is_refused_before_reading(tmp_path):
 
 def test_expert_value_too_large_for_a_number_is_located(tmp_path):
     """Class 3, found by `make fuzz` (body ',,1e999'): the expert reader's int(float('1e999')) overflowed.
-    The loader turns it into a problem at the file; LEAD: marc.evidence.validate_expert_rows should also
+    The loader turns it into a problem at the file; LEAD: marc.method.evidence.validate_expert_rows should also
     catch OverflowError beside ValueError (line `value = int(float(...))`) to give the row."""
     root = fw(tmp_path)
     (root / "expert").mkdir()

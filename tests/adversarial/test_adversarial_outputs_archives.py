@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from marc import download
-from marc.errors import MarcError
-from marc.outputs import check_out
+from marc.data import download
+from marc.core.errors import MarcError
+from marc.reporting.outputs import check_out
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -137,7 +137,7 @@ def test_hostile_bundles(make, tmp_path, monkeypatch):
     assert not (cache / SID).exists() and not list(cache.glob(".staging-*"))
     assert sha(path) == before
     monkeypatch.setenv("MARC_DATA_DIR", str(cache))
-    from marc import sources
+    from marc.data import sources
 
     with pytest.raises(MarcError) as err:
         sources.ensure_report([SID], mirror=path, progress=False)

@@ -23,8 +23,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _editor(path: str, worker: int, rounds: int, barrier, results) -> None:
     """One app session or process: each round, load, wait for the others, add a token, save."""
-    from marc import yamlio
-    from marc.errors import MarcError
+    from marc.core import yamlio
+    from marc.core.errors import MarcError
 
     conflicts, kept_ok = 0, 0
     for rnd in range(rounds):
@@ -66,7 +66,7 @@ def test_parallel_framework_saves_never_lose_an_edit(tmp_path):
     conflicts = sum(s[1] for s in stats)
     assert conflicts >= ROUNDS, f"expected at least one loser per round, saw {conflicts} conflicts"
     assert sum(s[2] for s in stats) == conflicts  # each loser found its own edit kept on disk
-    from marc.loader import load_framework
+    from marc.method.loader import load_framework
 
     load_framework(fw)  # and the file is still a valid framework
     print(f"parallel framework saves: {ROUNDS} rounds × {WORKERS} processes, {conflicts} conflicts, no edit lost")
@@ -74,15 +74,15 @@ def test_parallel_framework_saves_never_lose_an_edit(tmp_path):
 
 def test_replace_if_unchanged_has_one_winner_per_round(tmp_path):
     """The primitive itself, with 6 processes racing on one file for 24 rounds."""
-    from marc.atomic import file_hash
+    from marc.core.atomic import file_hash
 
     target = tmp_path / "shared.txt"
     target.write_text("start\n")
     script = tmp_path / "race.py"
     script.write_text(
         "import sys, time\n"
-        "from marc.atomic import replace_if_unchanged\n"
-        "from marc.errors import MarcError\n"
+        "from marc.core.atomic import replace_if_unchanged\n"
+        "from marc.core.errors import MarcError\n"
         "path, expected, who, go = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])\n"
         "time.sleep(max(0.0, go - time.time()))\n"
         "try:\n"
@@ -105,7 +105,7 @@ def test_replace_if_unchanged_has_one_winner_per_round(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------
-# Evidence submissions from parallel processes: marc.review.submit reads and writes under marc.atomic.locked.
+# Evidence submissions from parallel processes: marc.method.review.submit reads and writes under marc.core.atomic.locked.
 def test_parallel_evidence_appends_never_lose_a_row(tmp_path):
     fw = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]})
     add_expert_slot(fw / "p.yaml", "slot")
@@ -133,9 +133,9 @@ def test_parallel_evidence_appends_never_lose_a_row(tmp_path):
 # ------------------------------------------------------------------------------------------------
 # More class-6 cases: the loser keeps its edit; a held lock is a located error, also through the CLI.
 def test_stale_save_is_refused_and_the_edit_kept(tmp_path):
-    from marc import yamlio
-    from marc.atomic import file_hash
-    from marc.errors import MarcError
+    from marc.core import yamlio
+    from marc.core.atomic import file_hash
+    from marc.core.errors import MarcError
 
     fw = write_framework(tmp_path / "fw", {"p": [{"id": "a"}]})
     path = fw / "index.yaml"
@@ -153,8 +153,8 @@ def test_stale_save_is_refused_and_the_edit_kept(tmp_path):
 
 
 def test_new_file_race_has_one_creator(tmp_path):
-    from marc.atomic import replace_if_unchanged
-    from marc.errors import MarcError
+    from marc.core.atomic import replace_if_unchanged
+    from marc.core.errors import MarcError
 
     target = tmp_path / "new.yaml"
     replace_if_unchanged(target, None, b"first: 1\n")
@@ -164,7 +164,7 @@ def test_new_file_race_has_one_creator(tmp_path):
 
 
 def _hold(path: str, ready, release) -> None:
-    from marc.atomic import locked
+    from marc.core.atomic import locked
 
     with locked(path):
         ready.set()
@@ -172,8 +172,8 @@ def _hold(path: str, ready, release) -> None:
 
 
 def test_a_held_lock_is_a_located_error_in_the_library_and_the_cli(tmp_path):
-    from marc.atomic import file_hash, locked
-    from marc.errors import MarcError
+    from marc.core.atomic import file_hash, locked
+    from marc.core.errors import MarcError
 
     ctx = mp.get_context("fork")
     ready, release = ctx.Event(), ctx.Event()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from marc import recovery, sources
+from marc.data import recovery, sources
 
 ROUNDS = 24
 SIDS = ("kl_alpha", "kl_beta", "kl_gamma")
@@ -126,7 +126,7 @@ def test_kill_between_swap_and_lock_is_recorded_by_recover(setup, monkeypatch):
     registry = sources.load_registry(reg)
     sources.ensure_report(None, mirror=mirror, progress=False, registry=registry)
     new = write_version(mirror, serve, tmp / "b.zip", 2)
-    from marc import bundle
+    from marc.data import bundle
 
     files, origin = bundle.stage_from_mirror(registry.sources["kl_alpha"], mirror, None,
                                              before_install=recovery.write_pending)
