@@ -103,7 +103,9 @@ MOVED: dict[str, str] = {
 }
 
 #: old module -> {name that moved out when it was split: the module that now holds it}
-SPLIT: dict[str, dict[str, str]] = {}
+SPLIT: dict[str, dict[str, str]] = {
+    "marc.sources": {n: "marc.data.pull" for n in ("Outcome", "ensure", "ensure_report", "manual_problem", "PULL_LOCK_TIMEOUT")},
+}
 
 
 def message(old: str) -> str:

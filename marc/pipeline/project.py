@@ -56,11 +56,11 @@ def cached_panel() -> pd.DataFrame | None:
 def load_data(mirror: Path | None = None, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Make sure the sources are in the cache (pulling from the mirror or the internet), then load
     the tidy panel and the country table."""
-    from marc.data import sources
+    from marc.data import pull
     from marc.data.countries import country_table
     from marc.data.panel import load_panel
 
-    sources.ensure(None, mirror=mirror, progress=progress)
+    pull.ensure(None, mirror=mirror, progress=progress)
     return load_panel(), country_table()
 
 
