@@ -104,6 +104,7 @@ MOVED: dict[str, str] = {
 
 #: old module -> {name that moved out when it was split: the module that now holds it}
 SPLIT: dict[str, dict[str, str]] = {
+    "marc.panel": {n: "marc.data.panel_build" for n in ("PROCESSED_DIR", "PanelBuild", "build_panel", "load_panel")},
     "marc.sources": {n: "marc.data.pull" for n in ("Outcome", "ensure", "ensure_report", "manual_problem", "PULL_LOCK_TIMEOUT")},
 }
 

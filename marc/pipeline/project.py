@@ -45,7 +45,7 @@ def read_panel_file(path: Path) -> pd.DataFrame:
 
 def cached_panel() -> pd.DataFrame | None:
     """The processed panel when the data have been pulled and built once (no pulling, no first build)."""
-    from marc.data.panel import PROCESSED_DIR, load_panel
+    from marc.data.panel_build import PROCESSED_DIR, load_panel
     from marc.data.sources import cache_root
 
     if not any((cache_root() / PROCESSED_DIR).glob("panel-*.parquet")):
@@ -58,7 +58,7 @@ def load_data(mirror: Path | None = None, progress: bool = True) -> tuple[pd.Dat
     the tidy panel and the country table."""
     from marc.data import pull
     from marc.data.countries import country_table
-    from marc.data.panel import load_panel
+    from marc.data.panel_build import load_panel
 
     pull.ensure(None, mirror=mirror, progress=progress)
     return load_panel(), country_table()

@@ -17,7 +17,7 @@ lock = sources.read_lock()
 
 @st.cache_data(show_spinner=False)
 def _report(key: str) -> pd.DataFrame:
-    from marc.data.panel import build_panel
+    from marc.data.panel_build import build_panel
     from marc.data.quality import data_report
 
     _panel, countries = state.base_data()
