@@ -104,7 +104,9 @@ MOVED: dict[str, str] = {
 
 #: old module -> {name that moved out when it was split: the module that now holds it}
 SPLIT: dict[str, dict[str, str]] = {
+    "marc.export": {"_describe": "marc.reporting.export_tables", "_lock": "marc.reporting.export_tables"},
     "marc.panel": {n: "marc.data.panel_build" for n in ("PROCESSED_DIR", "PanelBuild", "build_panel", "load_panel")},
+    "marc.project": {"write_table": "marc.reporting.export"},
     "marc.sources": {n: "marc.data.pull" for n in ("Outcome", "ensure", "ensure_report", "manual_problem", "PULL_LOCK_TIMEOUT")},
 }
 

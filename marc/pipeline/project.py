@@ -282,11 +282,3 @@ def inherit_national(panel: pd.DataFrame, countries: pd.DataFrame | None, units_
         if "name" in units_gdf.columns:
             table["name"] = units_gdf["name"].astype(str).to_numpy()
     return rows.reset_index(drop=True), table
-
-
-def write_table(table: pd.DataFrame, out: Path) -> None:
-    """Write CSV, XLSX or Parquet atomically (the format chosen by extension); spreadsheet-safe
-    (text cells escaped in CSV, never formulas in XLSX; see :func:`marc.reporting.export.write_table`)."""
-    from marc.reporting.export import write_table as write_safe
-
-    write_safe(table, Path(out))
