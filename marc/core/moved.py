@@ -104,6 +104,9 @@ MOVED: dict[str, str] = {
 
 #: old module -> {name that moved out when it was split: the module that now holds it}
 SPLIT: dict[str, dict[str, str]] = {
+    "marc.brief": {"export": "marc.reporting.brief_facts (the module it used; call marc.reporting.export)",
+                   "views": "marc.reporting.brief_facts (the module it used)"},
+    "marc.subnational_brief": {"blocks": "marc.reporting.brief_blocks (as admin1_blocks)"},
     "marc.export": {"_describe": "marc.reporting.export_tables", "_lock": "marc.reporting.export_tables"},
     "marc.panel": {n: "marc.data.panel_build" for n in ("PROCESSED_DIR", "PanelBuild", "build_panel", "load_panel")},
     "marc.project": {"write_table": "marc.reporting.export"},
