@@ -107,6 +107,7 @@ SPLIT: dict[str, dict[str, str]] = {
     "marc.brief": {"export": "marc.reporting.brief_facts (the module it used; call marc.reporting.export)",
                    "views": "marc.reporting.brief_facts (the module it used)"},
     "marc.subnational_brief": {"blocks": "marc.reporting.brief_blocks (as admin1_blocks)"},
+    "marc.yamlio": {n: "marc.core.yamlmodel" for n in ("M", "locate", "parse_model", "validation_problems", "_message", "_CODES")},
     "marc.export": {"_describe": "marc.reporting.export_tables", "_lock": "marc.reporting.export_tables"},
     "marc.panel": {n: "marc.data.panel_build" for n in ("PROCESSED_DIR", "PanelBuild", "build_panel", "load_panel")},
     "marc.project": {"write_table": "marc.reporting.export"},

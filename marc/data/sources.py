@@ -34,7 +34,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from marc.core import yamlio
+from marc.core import yamlio, yamlmodel
 from marc.core.atomic import file_hash, write_text
 from marc.core.errors import MarcError, Problem
 from marc.core.paths import cache_root, project_root  # noqa: F401  (part of this module's API)
@@ -198,7 +198,7 @@ def load_registry(path: Path | str | None = None) -> Registry:
     except FileNotFoundError:
         raise MarcError.single(path, "not-found", "the source registry is missing; restore data/sources.yaml from git") from None
     if key not in _REGISTRY_CACHE:
-        registry = yamlio.parse_model(yamlio.read(path), Registry)
+        registry = yamlmodel.parse_model(yamlio.read(path), Registry)
         registry._path = path
         _REGISTRY_CACHE[key] = registry
     return _REGISTRY_CACHE[key]
