@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import marc
-from marc.core.moved import MOVED, shim_path, shim_text
+from marc.core.moved import MOVED, markdown, shim_path, shim_text
 
 REPO = Path(__file__).resolve().parents[1]
 PKG = REPO / "marc"
@@ -163,6 +163,12 @@ def test_every_shim_is_generated_from_the_map():
         assert path.read_text(encoding="utf-8") == shim_text(old), f"{path}: run `python -m marc.core.moved`"
     for old, new in MOVED.items():
         assert new in MODULES, f"{old} maps to {new}, which does not exist"
+
+
+def test_the_architecture_doc_lists_the_map():
+    doc = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert "```mermaid" in doc and all(f"**`marc.{s}`**" in doc for s in marc.STAGES)
+    assert markdown() in doc, "docs/architecture.md: paste marc.core.moved.markdown() under 'Old module paths'"
 
 
 def _old_names_imported(path: Path) -> list[str]:

@@ -104,7 +104,11 @@ MOVED: dict[str, str] = {
 
 #: old module -> {name that moved out when it was split: the module that now holds it}
 SPLIT: dict[str, dict[str, str]] = {
-    "marc.brief": {"export": "marc.reporting.brief_facts (the module it used; call marc.reporting.export)",
+    "marc.download": {"_is_archive": "marc.data.archives (as is_archive)", "_archive_kind": "marc.data.archives (as archive_kind)"},
+    "marc.brief": {**{n: "marc.reporting.brief_facts" for n in (
+        "_count", "_flag", "_gcf", "_hazards", "_headline", "_indicator_method", "_indicators", "_interval", "_latest", "_method",
+        "_pct", "_peers", "_projections", "_r", "_shown", "_sig", "_source_of", "_text", "_year")},
+                   "export": "marc.reporting.brief_facts (the module it used; call marc.reporting.export)",
                    "views": "marc.reporting.brief_facts (the module it used)"},
     "marc.subnational_brief": {"blocks": "marc.reporting.brief_blocks (as admin1_blocks)"},
     "marc.yamlio": {n: "marc.core.yamlmodel" for n in ("M", "locate", "parse_model", "validation_problems", "_message", "_CODES")},
@@ -152,6 +156,14 @@ def shim_text(old: str) -> str:
             "from marc.core.moved import forward\n"
             "\n"
             "forward(__name__)\n")
+
+
+def markdown() -> str:
+    """The two tables of docs/architecture.md: every moved module, and the names that left a split module."""
+    moved = ["| old path | new path |", "|---|---|"] + [f"| `{old}` | `{new}` |" for old, new in MOVED.items()]
+    split = ["| old path | name | now in |", "|---|---|---|"] + [
+        f"| `{old}` | `{name}` | {where} |" for old, names in SPLIT.items() for name, where in sorted(names.items())]
+    return "\n".join(moved) + "\n\nNames that left a module when it was split:\n\n" + "\n".join(split) + "\n"
 
 
 def write_shims(root: Path | None = None) -> list[Path]:
