@@ -121,10 +121,8 @@ SPLIT: dict[str, dict[str, str]] = {
 
 def message(old: str) -> str:
     new = MOVED[old]
-    moved_out = SPLIT.get(old)
-    extra = ""
-    if moved_out:
-        extra = "; split: " + ", ".join(f"{name} is in {mod}" for name, mod in sorted(moved_out.items()))
+    moved_out = SPLIT.get(old, {})
+    extra = f"; {len(moved_out)} of its names moved elsewhere when it was split: see SPLIT in marc.core.moved" if moved_out else ""
     return f"{old} is deprecated: import {new} (the old path goes in the next release{extra})"
 
 
