@@ -16,7 +16,7 @@ LANGS = i18n.LANGS
 
 
 def messages(lang: str = "en") -> dict[str, str]:
-    """Every keyed message of *lang* (from marc/locales/<lang>/LC_MESSAGES/marc.po), as a dict."""
+    """Every keyed message of *lang* (from marc/core/locales/<lang>/LC_MESSAGES/marc.po), as a dict."""
     return {k: i18n.t(k, lang) for k in sorted(i18n.keys(lang))}
 
 
