@@ -33,7 +33,8 @@ def _run(args: list, cwd: Path, env: dict, timeout: float = 300) -> subprocess.C
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    pytest.importorskip("wheel", reason="building the wheel offline needs the 'wheel' package (pip install wheel)")
+    for build_dep in ("setuptools", "wheel"):  # dev extras; without them the wheel cannot be built offline
+        pytest.importorskip(build_dep, reason=f"building the wheel offline needs {build_dep} (pip install -e '.[dev]')")
     src = tmp_path_factory.mktemp("src")
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, src / name)
