@@ -34,11 +34,11 @@ def mirror() -> Path:
 @pytest.fixture(scope="session")
 def real_data(mirror, tmp_path_factory) -> Path:
     """A data cache filled from the mirror by ``marc pull`` (as ``make app`` does), private to the session."""
-    from marc.data import sources
+    from marc.data import pull
 
     root = tmp_path_factory.mktemp("marc-data")
     os.environ["MARC_DATA_DIR"] = str(root)
-    sources.ensure(None, mirror=mirror, progress=False)
+    pull.ensure(None, mirror=mirror, progress=False)
     return root
 
 

@@ -21,7 +21,8 @@ from marc.core import i18n
 PAGES = REPO / "marc_app" / "pages"
 #: where app messages are used: the app, and the library modules that draw its charts and tables
 SOURCES = [REPO / "app.py", *sorted((REPO / "marc_app").rglob("*.py")),
-           *(REPO / "marc" / f"{m}.py" for m in ("charts", "webmap", "views", "profile", "explain", "subnational_charts"))]
+           *(REPO / "marc" / f"{m}.py" for m in ("reporting/charts", "reporting/webmap", "reporting/views", "reporting/profile",
+                                                  "analysis/explain", "reporting/subnational_charts"))]
 KEY = re.compile(r"""["'](app_[a-z0-9_]+)["']""")
 #: French texts that are rightly the same as the English ones (codes, proper nouns, words shared by both languages)
 SAME_IN_FRENCH = {"app_axis_score_100", "app_col_citation", "app_col_contribution", "app_col_iso3", "app_col_population",

@@ -452,6 +452,7 @@ def test_every_default_unit_and_name_has_french():
 def test_admin1_note_names_unnamed_areas_and_counts_people():
     """Natural Earth's unassigned parts ("KIR+99?") read as an unnamed area; small populations are counted
     in people (two significant figures), not as "0.0 million"."""
+    from marc.reporting import brief_blocks
     from marc.reporting import subnational_brief as sb
 
     assert sb._people(7321.0) == 7300 and sb._people(128_874.0) == 130_000 and sb._people(None) is None
@@ -460,5 +461,5 @@ def test_admin1_note_names_unnamed_areas_and_counts_people():
                                             {"name": "Kiribati", "unit": "KIR+00?", "exposure": 29.9, "population": 130_000}]}}
     for lang, want in (("en", "unnamed area (KIR+99?) 33.3 (7,300 people); Kiribati 29.9 (130,000 people)"),
                        ("fr", "zone sans nom (KIR+99?) 33,3 (7\u202f300 habitants)")):
-        note = sb.blocks(f, brief.messages(lang), lang, chart=False)[-1].text
+        note = brief_blocks.admin1_blocks(f, brief.messages(lang), lang, chart=False)[-1].text
         assert want in note, note

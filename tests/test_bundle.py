@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from marc.data import bundle, sources
 from marc.cli import app
 from marc.core.errors import MarcError
-from marc.data.sources import Registry, ensure_report, read_lock, source_dir
+from marc.data.pull import ensure_report
+from marc.data.sources import Registry, read_lock, source_dir
 
 OPEN_FILES = {"data/groups.csv": b"iso3,group\nTUV,SIDS\n", "README.md": b"# open\n"}
 CLOSED_FILES = {"milex.xlsx": b"PK fake workbook bytes"}

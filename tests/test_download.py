@@ -13,7 +13,8 @@ import pytest
 
 import marc.data.download as dl
 from marc.core.errors import MarcError
-from marc.data.sources import Registry, ensure_report, lock_path, read_lock, source_dir
+from marc.data.pull import ensure_report
+from marc.data.sources import Registry, lock_path, read_lock, source_dir
 
 CSV = b"unit,year,value\n" + b"".join(f"C{i:03d},2020,{i}.5\n".encode() for i in range(400))
 

@@ -8,13 +8,13 @@ import json
 import pandas as pd
 import pytest
 
-from marc.reporting import export
+from marc.reporting import export, export_tables
 from marc.core.errors import MarcError
 
 
 def test_describe_is_short_text():
-    assert export._describe({"method": "goalposts", "min": 0.0, "max": 1.0}) == "goalposts min 0.0 max 1.0"
-    assert export._describe({"change": {"years": 10, "kind": "percent"}}) == "change (years 10 kind percent)"
+    assert export_tables._describe({"method": "goalposts", "min": 0.0, "max": 1.0}) == "goalposts min 0.0 max 1.0"
+    assert export_tables._describe({"change": {"years": 10, "kind": "percent"}}) == "change (years 10 kind percent)"
 
 
 def test_sources_table_flags_non_open_licences():
@@ -33,7 +33,7 @@ def outcome(real_outcome):
 def test_default_framework_is_named_and_a_changed_one_is_flagged(outcome, monkeypatch):
     assert export.is_default(outcome)
     assert export.framework_label(outcome) == f"MARC default framework {outcome.framework.digest}"
-    monkeypatch.setattr(export, "default_digest", lambda folder=None: "0000000000")
+    monkeypatch.setattr(export_tables, "default_digest", lambda folder=None: "0000000000")
     assert export.framework_label(outcome).startswith(f"NON-DEFAULT framework {outcome.framework.digest}")
 
 

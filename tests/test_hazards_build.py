@@ -14,7 +14,8 @@ import xarray as xr
 from marc.core.errors import MarcError
 from marc.hazards import build_hazards, input_hash
 from marc.hazards.schema import HazardConfig
-from marc.core.yamlio import parse_model, parse_text
+from marc.core.yamlio import parse_text
+from marc.core.yamlmodel import parse_model
 
 from test_hazards_geometry import write_asc
 

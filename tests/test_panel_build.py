@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from marc.core.errors import MarcError
-from marc.data.panel import PANEL_COLUMNS, build_panel, load_panel
+from marc.data.panel import PANEL_COLUMNS
+from marc.data.panel_build import build_panel, load_panel
 
 MIRROR = Path(os.environ.get("MARC_TEST_MIRROR", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 

@@ -12,7 +12,7 @@ from builders import write_framework
 
 from marc.method import evidence
 
-from marc.core import parsecache, parsestore, yamlio
+from marc.core import parsecache, parsestore, yamlio, yamlmodel
 from marc.core.errors import MarcError
 from marc.method.loader import load_framework
 
@@ -56,7 +56,7 @@ def test_a_new_process_reads_the_stored_parse(tmp_path, store, monkeypatch):
     assert second.canonical() == first.canonical()
     assert second.docs[root / "p.yaml"].data == first.docs[root / "p.yaml"].data
     # the round-trip tree (positions, comments) is still there when something asks for it
-    assert yamlio.locate(second.docs[root / "p.yaml"].root, ("indicators", 1, "weight")) == (21, 5)
+    assert yamlmodel.locate(second.docs[root / "p.yaml"].root, ("indicators", 1, "weight")) == (21, 5)
     assert "# a test framework" in yamlio.dump(second.docs[root / "index.yaml"].root)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from marc.data.countries import Unmatched
-from marc.data.panel import PanelBuild, validate_panel
+from marc.data.panel import validate_panel
+from marc.data.panel_build import PanelBuild
 from marc.data.quality import data_report
 
 

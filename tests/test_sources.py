@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from marc.data import sources
+from marc.data import pull, sources
 from marc.core.atomic import file_hash
 from marc.core.errors import MarcError
 
@@ -152,7 +152,7 @@ def test_is_available_needs_every_pattern(tmp_path):
 def test_unknown_source_id(tmp_path):
     reg = sources.load_registry(write(tmp_path, GOOD))
     with pytest.raises(MarcError) as err:
-        sources.ensure_report(["nope"], progress=False, registry=reg)
+        pull.ensure_report(["nope"], progress=False, registry=reg)
     (problem,) = err.value.problems
     assert (problem.file, problem.code) == ("nope", "unknown-source")
     assert "demo" in problem.message
@@ -171,7 +171,7 @@ def test_corrupt_lock_is_located(tmp_path):
 def test_ensure_from_shared_mirror():
     if not MIRROR.is_dir():
         pytest.skip(f"mirror {MIRROR} absent (set MARC_TEST_MIRROR); integration test skipped")
-    paths = sources.ensure(["wb_wgi", "country_groups"], mirror=MIRROR, progress=False)
+    paths = pull.ensure(["wb_wgi", "country_groups"], mirror=MIRROR, progress=False)
     assert paths == {"wb_wgi": sources.source_dir("wb_wgi"), "country_groups": sources.source_dir("country_groups")}
     xlsx = paths["wb_wgi"] / "wgidataset.xlsx"
     assert xlsx.stat().st_size == 3_111_893  # SOURCES.md
@@ -183,6 +183,6 @@ def test_ensure_from_shared_mirror():
     assert len(lock["country_groups"]["files"]) == len(sources.list_files(MIRROR / "country_groups"))
     manifest = (MIRROR / "MANIFEST.sha256").read_text()
     assert f"{entry['sha256']}  ./wb_wgi/wgidataset.xlsx" in manifest
-    again = sources.ensure_report(["wb_wgi", "country_groups"], mirror=MIRROR, progress=False)
+    again = pull.ensure_report(["wb_wgi", "country_groups"], mirror=MIRROR, progress=False)
     assert [o.action for o in again] == ["cached", "cached"]
     assert os.access(xlsx, os.W_OK)  # copies are ours to replace, even from a read-only mirror

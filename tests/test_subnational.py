@@ -23,7 +23,8 @@ from marc.hazards import subnational
 from marc.core.errors import MarcError
 from marc.hazards import load_hazards
 from marc.hazards.schema import HazardConfig
-from marc.core.yamlio import parse_model, parse_text
+from marc.core.yamlio import parse_text
+from marc.core.yamlmodel import parse_model
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

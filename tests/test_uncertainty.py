@@ -140,7 +140,7 @@ def test_bad_uncertainty_block_is_located(tmp_path):
 
 @pytest.mark.integration
 def test_real_data_rank_intervals(real_outcome):
-    from marc.data.panel import load_panel
+    from marc.data.panel_build import load_panel
 
     panel = load_panel()
     res = unc.from_outcome(real_outcome, panel, n=200)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from marc.analysis import coding_uncertainty
 from marc.method.loader import Framework
-from marc.analysis.uncertainty import Draws, Model, _missing_policy, alternative_spec
+from marc.analysis.uncertainty_model import Draws, Model, _missing_policy, alternative_spec
 
 
 def replication_framework(model: Model, draws: Draws, r: int) -> Framework:

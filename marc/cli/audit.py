@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from marc.pipeline import project
+from marc.reporting.export import write_table
 from marc.core.atomic import write_bytes
 from marc.cli import app
 from marc.core.errors import MarcError
@@ -37,7 +38,7 @@ def _write_tables(tables: dict[str, pd.DataFrame], out: Path, payload: dict | No
 
         write_bytes(out, xlsx_bytes({name[:31]: df for name, df in tables.items()}))
     elif suffix in (".csv", ".parquet"):
-        project.write_table(next(iter(tables.values())), out)
+        write_table(next(iter(tables.values())), out)
     else:
         raise MarcError.single(out, "bad-extension", "--out must end in " + (".json, " if payload is not None else "")
                                + ".csv, .xlsx or .parquet")
@@ -154,7 +155,7 @@ def uncertainty_cmd(framework: Optional[Path] = typer.Option(None, help="Framewo
     for note in result.notes:
         console.print(f"note: {note}", markup=False)
     if out is not None:
-        project.write_table(summary, out)
+        write_table(summary, out)
         console.print(f"Wrote {out}", markup=False)
     if sobol:
         n_base = sobol_n or model.settings.sobol.n
@@ -173,7 +174,7 @@ def uncertainty_cmd(framework: Optional[Path] = typer.Option(None, help="Framewo
         console.print(st)
         if out is not None:
             target = out.with_name(f"{out.stem}-sobol{out.suffix}")
-            project.write_table(res.indices, target)
+            write_table(res.indices, target)
             console.print(f"Wrote {target}", markup=False)
 
 

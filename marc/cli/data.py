@@ -24,7 +24,7 @@ def build(
     force: bool = typer.Option(False, "--force", help="Rebuild even if the raw files are unchanged."),
 ) -> None:
     """Build (or refresh) the processed panel cache."""
-    from marc.data.panel import build_panel
+    from marc.data.panel_build import build_panel
 
     result = build_panel(cache, source or None, progress=True, force=force)
     state = "up to date (from cache)" if result.from_cache else "built"
@@ -48,7 +48,7 @@ def report(
 ) -> None:
     """Coverage, latest year, missing countries, outliers and unmatched names per variable."""
     from marc.core.atomic import write_text
-    from marc.data.panel import build_panel, _cache_root
+    from marc.data.panel_build import _cache_root, build_panel
     from marc.data.quality import data_report
 
     if out:

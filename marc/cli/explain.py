@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from marc.pipeline import project
+from marc.reporting.export import write_table
 from marc.cli import app
 from marc.core.errors import MarcError
 
@@ -51,5 +52,5 @@ def explain_cmd(unit: str = typer.Argument(..., help="ISO3 code, e.g. MLI."),
     console.print(f"Contributions add up to {e.indicators['contribution'].sum():+.2f} (score − reference).", markup=False)
     if out is not None:
         table = e.indicators.assign(unit=code, year=y, reference_profile=e.reference)
-        project.write_table(table, out)
+        write_table(table, out)
         console.print(f"Wrote {out}.", markup=False)

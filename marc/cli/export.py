@@ -69,6 +69,7 @@ def brief_cmd(units: list[str] = typer.Argument(None, help="ISO3 codes, e.g. CIV
               mirror: Optional[Path] = typer.Option(None, help="Mirror folder or bundle to pull missing sources from.")) -> None:
     """Write a country brief (2–4 pages) per country, from one facts document, with a progress bar."""
     from marc.reporting import brief
+    from marc.reporting.export import edition
 
     fmt, lang = fmt.lower(), lang.lower()
     if fmt not in brief.BRIEF_FORMATS:
@@ -84,10 +85,10 @@ def brief_cmd(units: list[str] = typer.Argument(None, help="ISO3 codes, e.g. CIV
     if ranks is None and not no_intervals:  # seeded, so every brief of an edition shows the same interval
         from marc.analysis.uncertainty import from_outcome
 
-        result = from_outcome(outcome, year=brief.export.edition(outcome, year))
+        result = from_outcome(outcome, year=edition(outcome, year))
         ranks, meta = brief.rank_intervals(result), brief.uncertainty_meta(result)
     out.mkdir(parents=True, exist_ok=True)
-    table = outcome.table(brief.export.edition(outcome, year))
+    table = outcome.table(edition(outcome, year))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console) as bar:
         task = bar.add_task("briefs", total=len(chosen))

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from marc.data import pull as puller
 from marc.data import sources as src
 from marc.cli import app
 from marc.core.errors import MarcError
@@ -35,7 +36,7 @@ def pull(
     """Fill the data cache from a mirror or the official URLs, recording checksums in the lock file."""
     start = time.perf_counter()
     try:
-        outcomes = src.ensure_report(source_ids or None, mirror=mirror, progress=not no_progress, force=force)
+        outcomes = puller.ensure_report(source_ids or None, mirror=mirror, progress=not no_progress, force=force)
     except MarcError as error:
         if getattr(error, "outcomes", None):
             _summary(error.outcomes, start)
@@ -43,7 +44,7 @@ def pull(
     _summary(outcomes, start)
 
 
-def _summary(outcomes: list[src.Outcome], start: float) -> None:
+def _summary(outcomes: list[puller.Outcome], start: float) -> None:
     table = Table("source", "action", "files", "size", title=f"cache: {src.cache_root()}")
     for o in outcomes:
         table.add_row(o.source_id, o.action, str(o.files) if o.files else "", _mb(o.size) if o.size else "")

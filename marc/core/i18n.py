@@ -1,6 +1,6 @@
 """Translations and locale-aware formatting for every user-facing string (briefs, exports, app).
 
-Messages live in gettext catalogues, ``marc/locales/<lang>/LC_MESSAGES/marc.po`` (edit them with any
+Messages live in gettext catalogues, ``marc/core/locales/<lang>/LC_MESSAGES/marc.po`` (edit them with any
 PO editor), compiled at run time with Babel into :class:`gettext.GNUTranslations`.  Two kinds of entry:
 
 * **keyed messages** (no context): ``msgid "h_headline"`` → ``msgstr "Headline scores"``, read with

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Callable
 
-from marc.core import yamlio
+from marc.core import yamlio, yamlmodel
 from marc.core.errors import MarcError, Problem
 
 MAX_ENTRIES = 512
@@ -67,7 +67,7 @@ def yaml_model(path: Path, model: type) -> tuple[yamlio.YamlDoc, Any]:
         doc = yamlio.read(path)
         if not isinstance(doc.data, dict):
             raise MarcError.single(path, "wrong-type", "the file must hold a mapping at the top level", 1, 1)
-        return doc, yamlio.parse_model(doc, model)
+        return doc, yamlmodel.parse_model(doc, model)
 
     if digest is None:
         return build()

@@ -3,7 +3,7 @@
 One reader serves both scoring and saving: ruamel.yaml's round-trip loader, which follows YAML 1.2
 (``no``, ``on`` and ``NO`` are strings), rejects duplicate keys, and remembers the line and column
 of every key and item.  :func:`to_plain` turns the round-trip tree into plain Python data for the
-pydantic models; :func:`locate` maps a pydantic error location back to ``file:line:column``.
+pydantic models; :func:`marc.core.yamlmodel.locate` maps a pydantic error location back to ``file:line:column``.
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
-from typing import Any, Iterable, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
 # ruamel.yaml is imported where it is used: a load served from the parse store never needs it
 
 from marc.core.atomic import locked, replace_if_unchanged, write_bytes
 from marc.core.errors import MarcError, Problem
 
-M = TypeVar("M", bound=BaseModel)
 
 #: Limits on a YAML file (see docs/security.md): bytes, nesting depth, aliases, and the number of
 #: nodes once every alias is expanded (a one-kilobyte "billion laughs" file fails here, fast).
@@ -30,20 +28,6 @@ MAX_NODES = 200_000
 #: Largest magnitude a number in the YAML may have; larger ones (and inf, nan) are errors.
 MAX_NUMBER = 1e18
 
-# pydantic error types -> stable MARC error codes
-_CODES = {
-    "extra_forbidden": "unknown-key",
-    "missing": "missing-key",
-    "literal_error": "bad-value",
-    "enum": "bad-value",
-    "union_tag_invalid": "bad-value",
-    "union_tag_not_found": "missing-key",
-    "string_pattern_mismatch": "bad-value",
-    "greater_than_equal": "out-of-range",
-    "greater_than": "out-of-range",
-    "less_than_equal": "out-of-range",
-    "less_than": "out-of-range",
-}
 
 
 def _yaml() -> Any:
@@ -285,86 +269,6 @@ def to_plain(node: Any) -> Any:
     if isinstance(node, float):
         return float(node)
     return node
-
-
-def locate(root: Any, loc: Iterable[Any]) -> tuple[int, int]:
-    """1-based (line, column) of the deepest node on *loc* that exists in the tree.
-
-    For a mapping key that is present we point at the key itself; for an unknown key too.
-    """
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    node = root
-    line, col = (1, 1)
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            try:
-                ln, cl = node.lc.key(part)
-                line, col = ln + 1, cl + 1
-            except (KeyError, TypeError):
-                pass
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            try:
-                ln, cl = node.lc.item(part)
-                line, col = ln + 1, cl + 1
-            except (KeyError, TypeError, IndexError):
-                pass
-            node = node[part]
-        else:
-            if hasattr(node, "lc") and not isinstance(part, int):
-                # a union/tag part in pydantic's loc, or a missing key: stay on the parent node
-                continue
-            break
-    return line, col
-
-
-def _message(err: dict) -> str:
-    msg = err["msg"]
-    loc = [p for p in err["loc"] if isinstance(p, (str, int))]
-    if err["type"] == "extra_forbidden":
-        return f"unknown key {loc[-1]!r}; check its spelling against the schema (docs/framework.schema.json)"
-    if err["type"] == "missing":
-        return f"required key {loc[-1]!r} is missing"
-    if err["type"] == "literal_error":
-        return f"{err.get('input')!r} is not allowed here; {msg[0].lower()}{msg[1:]}"
-    if err["type"] == "union_tag_not_found":
-        tag = err.get("ctx", {}).get("discriminator", "").strip("'")
-        return f"{loc[-1]!r} needs a {tag!r} key saying which kind it is"
-    if err["type"] == "union_tag_invalid":
-        ctx = err.get("ctx", {})
-        return f"unknown {ctx.get('discriminator', 'kind')} {ctx.get('tag')!r}; use one of {ctx.get('expected_tags')}"
-    if err["type"] == "string_pattern_mismatch":
-        pattern = err.get("ctx", {}).get("pattern", "")
-        if "/" in pattern:
-            return f"{err.get('input')!r} is not a variable; write dataset/code, e.g. wdi/SP.POP.TOTL"
-        return f"{err.get('input')!r} is not a valid id; use lower-case letters, digits and _ (starting with a letter)"
-    return msg.removeprefix("Value error, ")
-
-
-def validation_problems(doc: YamlDoc, error: ValidationError, prefix: tuple = ()) -> list[Problem]:
-    """Turn a pydantic ValidationError on *doc*'s data into located problems."""
-    problems = []
-    for err in error.errors(include_url=False):
-        loc = prefix + tuple(err["loc"])
-        line, col = locate(doc.root, loc)
-        etype = err["type"]
-        code = _CODES.get(etype)
-        if code is None:
-            if etype.endswith("_type") or etype.endswith("_parsing") or etype in {"model_type", "dict_type", "list_type"}:
-                code = "wrong-type"
-            else:
-                code = etype  # custom PydanticCustomError codes (negative-weight, goalposts-order, ...)
-        problems.append(Problem(str(doc.path), line, col, code, _message(err)))
-    return problems
-
-
-def parse_model(doc: YamlDoc, model: type[M], **context: Any) -> M:
-    """Validate *doc* against *model*, raising :class:`MarcError` with located problems."""
-    try:
-        return model.model_validate(doc.data, context={"doc": doc, **context})
-    except ValidationError as exc:
-        raise MarcError(validation_problems(doc, exc)) from None
 
 
 def dump(root: Any) -> str:

@@ -125,7 +125,7 @@ def stage_from_mirror(source: Source, mirror: Path, bar: Progress | None = None,
     Returns the lock files ``{rel: (sha256, size, origin)}`` and the source's origin string.
     *before_install(source_id, lock entry)* runs just before the swap (the pull's crash journal).
     """
-    from marc.data.download import check_members, safe_target
+    from marc.data.archives import check_members, safe_target
 
     mirror = mirror.expanduser().resolve()
     root = cache_root()

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from marc.data.countries import country_table
-from marc.data.panel import PanelBuild
+from marc.data.panel_build import PanelBuild
 
 COVERAGE_YEARS = 10
 ROBUST_Z = 5.0

@@ -24,7 +24,7 @@ from marc.core.atomic import file_hash, write_bytes
 from marc.data.boundaries import geometry_hash
 from marc.core.errors import MarcError
 from marc.hazards import vector, zonal
-from marc.hazards.raster import Grid, read_raster
+from marc.hazards.raster import read_raster
 from marc.hazards.schema import HazardConfig, Layer, RasterSource
 from marc.data.panel import PANEL_COLUMNS, empty_panel
 
@@ -129,26 +129,6 @@ def _years(layer: Layer, years: pd.Series) -> list[int]:
     return list(range(int(ys.min()), int(ys.max()) + 1)) if len(ys) else []
 
 
-def _per_units(units: gpd.GeoDataFrame, layers: list[Layer], prepared: dict[str, dict], pop: Grid | None) -> pd.DataFrame:
-    """Per-unit values (unit, layer, year, value) for one partition of units."""
-    units = units.reset_index(drop=True)
-    rows = []
-    unit_pop = zonal.unit_population(units, pop) if pop is not None and any(
-        p["type"] == "footprint" for p in prepared.values()) else None
-    for layer in layers:
-        p = prepared[layer.id]
-        kind = layer.statistic.kind
-        if p["type"] == "raster":
-            s = zonal.raster_stat(units, p["grid"], kind, layer.statistic.threshold, pop=pop)
-            rows.append(pd.DataFrame({"unit": s.index, "layer": layer.id, "year": layer.time.window[1], "value": s.values}))
-        elif p["type"] == "footprint":
-            for year, geom in p["feet"].items():
-                s = zonal.footprint_stat(units, geom, kind, pop, unit_pop)
-                y = layer.time.window[1] if year is None else year
-                rows.append(pd.DataFrame({"unit": s.index, "layer": layer.id, "year": y, "value": s.values}))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["unit", "layer", "year", "value"])
-
-
 def _aggregate(layer: Layer, values: pd.DataFrame, years: list[int], units: list[str], static: bool) -> pd.DataFrame:
     """Yearly values (0 where no event) -> rows per year / decade / window."""
     if static:
@@ -224,7 +204,7 @@ def build_hazards(config: HazardConfig, units_gdf: gpd.GeoDataFrame, data_root: 
     n = max(1, min(partitions, len(units)))
     parts = [units.iloc[i::n] for i in range(n)]
     if engine == "local":
-        results = [_per_units(p, layers, prepared, pop) for p in parts]
+        results = [zonal.per_units(p, layers, prepared, pop) for p in parts]
     else:
         from marc.hazards import distributed
 

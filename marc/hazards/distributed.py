@@ -87,7 +87,7 @@ def raster_ref(path: Path, src: RasterSource | Population) -> dict[str, Any]:
 def per_units_task(folder: str, part: int, layers: list[Layer], rasters: dict[str, dict], kinds: dict[str, str],
                    pop: dict[str, Any] | None) -> pd.DataFrame:
     """One partition's per-unit values, computed on a worker from the staged files and raster paths."""
-    from marc.hazards.build import _per_units
+    from marc.hazards.zonal import per_units
 
     base = Path(folder)
     if not (base / "units.parquet").exists():
@@ -107,7 +107,7 @@ def per_units_task(folder: str, part: int, layers: list[Layer], rasters: dict[st
                                   "feet": {None if y == NO_YEAR else int(y): g for y, g in zip(feet["year"], geoms)}}
         else:
             prepared[layer.id] = {"type": kind}
-    return _per_units(units, layers, prepared, _grid(pop) if pop else None)
+    return per_units(units, layers, prepared, _grid(pop) if pop else None)
 
 
 def plan(folder: Path, n_parts: int, layers: list[Layer], prepared: dict[str, dict], rasters: dict[str, dict],

@@ -14,7 +14,7 @@ from typing import Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from marc.core import yamlio
+from marc.core import yamlio, yamlmodel
 
 ID = r"^[a-z][a-z0-9_]*$"
 VARIABLE = r"^[a-z][a-z0-9_]*/[^\s]+$"
@@ -389,7 +389,7 @@ class HazardConfig(Strict):
 
 def load_hazards(path: Path | str) -> HazardConfig:
     """Read and validate a hazards YAML file (errors carry file:line:column)."""
-    return yamlio.parse_model(yamlio.read(path), HazardConfig)
+    return yamlmodel.parse_model(yamlio.read(path), HazardConfig)
 
 
 def json_schema() -> dict:

@@ -25,6 +25,7 @@ import shapely
 
 from marc.data.boundaries import EQUAL_AREA
 from marc.hazards.raster import Grid
+from marc.hazards.schema import Layer
 
 
 def _extract(grid: Grid, geoms: np.ndarray, ops: list[str], weights: Grid | None = None) -> pd.DataFrame:
@@ -187,3 +188,23 @@ def assign_points(units: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, sna
             df = pd.DataFrame({"p": pidx, "u": ids[uidx], "d": dist}).sort_values(["p", "d", "u"]).drop_duplicates("p")
             out[missing[df["p"].to_numpy()]] = df["u"].to_numpy()
     return out
+
+
+def per_units(units: gpd.GeoDataFrame, layers: list[Layer], prepared: dict[str, dict], pop: Grid | None) -> pd.DataFrame:
+    """Per-unit values (unit, layer, year, value) for one partition of units."""
+    units = units.reset_index(drop=True)
+    rows = []
+    unit_pop = unit_population(units, pop) if pop is not None and any(
+        p["type"] == "footprint" for p in prepared.values()) else None
+    for layer in layers:
+        p = prepared[layer.id]
+        kind = layer.statistic.kind
+        if p["type"] == "raster":
+            s = raster_stat(units, p["grid"], kind, layer.statistic.threshold, pop=pop)
+            rows.append(pd.DataFrame({"unit": s.index, "layer": layer.id, "year": layer.time.window[1], "value": s.values}))
+        elif p["type"] == "footprint":
+            for year, geom in p["feet"].items():
+                s = footprint_stat(units, geom, kind, pop, unit_pop)
+                y = layer.time.window[1] if year is None else year
+                rows.append(pd.DataFrame({"unit": s.index, "layer": layer.id, "year": y, "value": s.values}))
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["unit", "layer", "year", "value"])

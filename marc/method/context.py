@@ -36,7 +36,7 @@ def context_table(fw: Framework, panel: pd.DataFrame, countries: pd.DataFrame | 
     return out
 
 
-#: the words of each dated flag: catalogue key (marc/locales/<lang>/LC_MESSAGES/marc.po)
+#: the words of each dated flag: catalogue key (marc/core/locales/<lang>/LC_MESSAGES/marc.po)
 DATED_FLAGS = {"conflict_affected": "flag_conflict_dated", "transition": "flag_transition_dated"}
 
 

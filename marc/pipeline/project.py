@@ -45,7 +45,7 @@ def read_panel_file(path: Path) -> pd.DataFrame:
 
 def cached_panel() -> pd.DataFrame | None:
     """The processed panel when the data have been pulled and built once (no pulling, no first build)."""
-    from marc.data.panel import PROCESSED_DIR, load_panel
+    from marc.data.panel_build import PROCESSED_DIR, load_panel
     from marc.data.sources import cache_root
 
     if not any((cache_root() / PROCESSED_DIR).glob("panel-*.parquet")):
@@ -56,11 +56,11 @@ def cached_panel() -> pd.DataFrame | None:
 def load_data(mirror: Path | None = None, progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Make sure the sources are in the cache (pulling from the mirror or the internet), then load
     the tidy panel and the country table."""
-    from marc.data import sources
+    from marc.data import pull
     from marc.data.countries import country_table
-    from marc.data.panel import load_panel
+    from marc.data.panel_build import load_panel
 
-    sources.ensure(None, mirror=mirror, progress=progress)
+    pull.ensure(None, mirror=mirror, progress=progress)
     return load_panel(), country_table()
 
 
@@ -282,11 +282,3 @@ def inherit_national(panel: pd.DataFrame, countries: pd.DataFrame | None, units_
         if "name" in units_gdf.columns:
             table["name"] = units_gdf["name"].astype(str).to_numpy()
     return rows.reset_index(drop=True), table
-
-
-def write_table(table: pd.DataFrame, out: Path) -> None:
-    """Write CSV, XLSX or Parquet atomically (the format chosen by extension); spreadsheet-safe
-    (text cells escaped in CSV, never formulas in XLSX; see :func:`marc.reporting.export.write_table`)."""
-    from marc.reporting.export import write_table as write_safe
-
-    write_safe(table, Path(out))

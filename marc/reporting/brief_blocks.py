@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from marc.reporting import brief_text as bt
 from marc.reporting import subnational_brief
-from marc.reporting.brief import messages, num
+from marc.reporting.brief_words import messages, num
 from marc.core.i18n import t, tn, tr
 
 
@@ -36,7 +36,7 @@ def blocks(f: dict, lang: str = "en", chart: bool = True) -> list[Block]:
     out.append(Block("h1", t("h_summary", lang)))
     out.append(Block("p", bt.summary(f, lang)))
     out += _gcf_context(f, lang)
-    out += subnational_brief.blocks(f, messages(lang), lang, chart)  # admin-1 map and most exposed regions
+    out += admin1_blocks(f, messages(lang), lang, chart)  # admin-1 map and most exposed regions
     out += _peers(f, lang)
     out += _extremes(f, lang)
     out += _limits(f, lang)
@@ -227,3 +227,21 @@ def _normalise(spec: dict, lang: str) -> str:
     if method == "goalposts":
         return t("norm_goalposts", lang, min=num(spec["min"], lang), max=num(spec["max"], lang))
     return tr(method, lang)
+
+
+def admin1_blocks(f: dict, m: dict, lang: str = "en", chart: bool = True) -> list:
+    """Heading, a flat map, and one note naming the most exposed regions (empty without admin-1 facts).
+    Kept to about a sixth of a page so the brief stays within four pages."""
+    a = f.get("admin1")
+    if not a:
+        return []
+    out = [Block("h1", m["h_admin1"])]
+    if chart:
+        out.append(Block("image", image=subnational_brief.map_png(f, lang)))
+    top = "; ".join(m["admin1_top_item"].format(
+        name=t["name"] or m["admin1_unnamed"].format(unit=t["unit"]),  # Natural Earth's unassigned parts ("+99?")
+        exposure=num(t["exposure"], lang), population=num(t["population"], lang)) for t in a["top"])
+    out.append(Block("note", " ".join([m["admin1_top"].format(top=top), m["admin1_intro"].format(n=num(a["n_units"], lang)),
+                                        m["admin1_vintage"].format(vintage=a["vintage"]),
+                                        m["admin1_note"].format(zero=num(a["n_zero"], lang), n=num(a["n_units"], lang))])))
+    return out

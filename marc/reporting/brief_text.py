@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marc.reporting.brief import num
+from marc.reporting.brief_words import num
 from marc.core.i18n import country_name, t, tn, tr
 
 

@@ -10,7 +10,7 @@ import io
 import pandas as pd
 
 from marc.reporting import spreadsheet
-from marc.reporting.export import (cite_as, edition, framework_label, hazards_table, indicators_table, method_table, scores_table,
+from marc.reporting.export_tables import (cite_as, edition, framework_label, hazards_table, indicators_table, method_table, scores_table,
                          sources_table, used_sources)
 from marc.pipeline.project import Outcome
 

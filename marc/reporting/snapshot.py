@@ -49,7 +49,7 @@ def fingerprint(folder: Path) -> str:
 
 def data_key(cache_root: Path | None = None) -> str | None:
     """The processed panel's file name (a hash of the raw files and reader code), None before a build."""
-    from marc.data.panel import PROCESSED_DIR
+    from marc.data.panel_build import PROCESSED_DIR
     from marc.data.sources import cache_root as default_root
 
     files = sorted((Path(cache_root or default_root()) / PROCESSED_DIR).glob("panel-*.parquet"),

@@ -75,7 +75,7 @@ def map_png(f: dict, lang: str = "en", scale: float = 2.0) -> bytes:
     from marc.data import boundaries
 
     from marc.hazards import subnational
-    from marc.reporting.brief import messages
+    from marc.reporting.brief_words import messages
     from marc.reporting.subnational_charts import admin1_map
 
     m, a = messages(lang), f["admin1"]
@@ -87,24 +87,3 @@ def map_png(f: dict, lang: str = "en", scale: float = 2.0) -> bytes:
                       vintage_note=m["admin1_map_vintage"].format(vintage=a["vintage"]), view_note="",
                       legend=m["admin1_legend"], width=640, height=120)
     return vlc.vegalite_to_png(spec, scale=scale)
-
-
-def blocks(f: dict, m: dict, lang: str = "en", chart: bool = True) -> list:
-    """Heading, a flat map, and one note naming the most exposed regions (empty without admin-1 facts).
-    Kept to about a sixth of a page so the brief stays within four pages."""
-    from marc.reporting.brief import num
-    from marc.reporting.brief_blocks import Block
-
-    a = f.get("admin1")
-    if not a:
-        return []
-    out = [Block("h1", m["h_admin1"])]
-    if chart:
-        out.append(Block("image", image=map_png(f, lang)))
-    top = "; ".join(m["admin1_top_item"].format(
-        name=t["name"] or m["admin1_unnamed"].format(unit=t["unit"]),  # Natural Earth's unassigned parts ("+99?")
-        exposure=num(t["exposure"], lang), population=num(t["population"], lang)) for t in a["top"])
-    out.append(Block("note", " ".join([m["admin1_top"].format(top=top), m["admin1_intro"].format(n=num(a["n_units"], lang)),
-                                        m["admin1_vintage"].format(vintage=a["vintage"]),
-                                        m["admin1_note"].format(zero=num(a["n_zero"], lang), n=num(a["n_units"], lang))])))
-    return out

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from marc.data import sources
+from marc.data import pull, sources
 
 from marc.reporting import views
 from marc.core.errors import MarcError
@@ -17,7 +17,7 @@ lock = sources.read_lock()
 
 @st.cache_data(show_spinner=False)
 def _report(key: str) -> pd.DataFrame:
-    from marc.data.panel import build_panel
+    from marc.data.panel_build import build_panel
     from marc.data.quality import data_report
 
     _panel, countries = state.base_data()
@@ -58,7 +58,7 @@ if st.button(_("app_data_pull"), type="primary", key="data_pull"):
     for k, sid in enumerate(chosen, 1):
         bar.progress((k - 1) / len(chosen), text=f"{sid} ({k}/{len(chosen)})")
         try:
-            sources.ensure([sid], mirror=mirror, progress=False, force=force)
+            pull.ensure([sid], mirror=mirror, progress=False, force=force)
         except MarcError as exc:
             failed.append(sid)
             state.show_error(exc)

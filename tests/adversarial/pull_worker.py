@@ -5,7 +5,8 @@
 
 import sys
 
-from marc.data.sources import ensure_report, load_registry
+from marc.data.pull import ensure_report
+from marc.data.sources import load_registry
 
 registry = load_registry(sys.argv[1])
 mirror = sys.argv[2] if len(sys.argv) > 2 else None

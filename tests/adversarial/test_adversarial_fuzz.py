@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from builders import add_expert_slot, write_framework
 from marc.method import evidence, expression
-from marc.core import yamlio
+from marc.core import yamlio, yamlmodel
 from marc.core.errors import MarcError
 from marc.method.framework import PillarFile
 from marc.method.loader import load_framework
@@ -88,7 +88,7 @@ def test_fuzz_pillar_model(pillar):
     doc = yamlio.parse_text("pillar: {}\n", "fuzz.yaml")
     doc.root["pillar"].update(pillar)
     try:
-        pf = yamlio.parse_model(doc, PillarFile)
+        pf = yamlmodel.parse_model(doc, PillarFile)
     except MarcError as exc:
         located(exc)
         return

@@ -137,10 +137,10 @@ def test_hostile_bundles(make, tmp_path, monkeypatch):
     assert not (cache / SID).exists() and not list(cache.glob(".staging-*"))
     assert sha(path) == before
     monkeypatch.setenv("MARC_DATA_DIR", str(cache))
-    from marc.data import sources
+    from marc.data import pull
 
     with pytest.raises(MarcError) as err:
-        sources.ensure_report([SID], mirror=path, progress=False)
+        pull.ensure_report([SID], mirror=path, progress=False)
     assert err.value.problems[0].code == code
 
 

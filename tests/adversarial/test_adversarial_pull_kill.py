@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from marc.data import recovery, sources
+from marc.data import pull, recovery, sources
 
 ROUNDS = 24
 SIDS = ("kl_alpha", "kl_beta", "kl_gamma")
@@ -124,7 +124,7 @@ def test_kill_between_swap_and_lock_is_recorded_by_recover(setup, monkeypatch):
     monkeypatch.setenv("MARC_DATA_DIR", str(tmp / "cache"))
     write_version(mirror, serve, tmp / "b.zip", 1)
     registry = sources.load_registry(reg)
-    sources.ensure_report(None, mirror=mirror, progress=False, registry=registry)
+    pull.ensure_report(None, mirror=mirror, progress=False, registry=registry)
     new = write_version(mirror, serve, tmp / "b.zip", 2)
     from marc.data import bundle
 
@@ -143,7 +143,7 @@ def test_kill_between_the_two_renames_puts_the_old_folder_back(setup, monkeypatc
     monkeypatch.setenv("MARC_DATA_DIR", str(tmp / "cache"))
     old = write_version(mirror, serve, tmp / "b.zip", 1)
     registry = sources.load_registry(reg)
-    sources.ensure_report(None, mirror=mirror, progress=False, registry=registry)
+    pull.ensure_report(None, mirror=mirror, progress=False, registry=registry)
     cache = tmp / "cache"
     os.replace(cache / "kl_beta", cache / f".old-kl_beta-{time.time_ns()}")  # killed after the first rename
     (cache / ".staging-kl_beta-xyz").mkdir()
@@ -159,7 +159,7 @@ def test_cli_pull_repairs_leftovers_of_a_crash(setup, monkeypatch):
     tmp, serve, mirror, reg, env = setup
     monkeypatch.setenv("MARC_DATA_DIR", str(tmp / "cache"))
     write_version(mirror, serve, tmp / "b.zip", 1)
-    sources.ensure_report(None, mirror=mirror, progress=False, registry=sources.load_registry(reg))
+    pull.ensure_report(None, mirror=mirror, progress=False, registry=sources.load_registry(reg))
     cache = tmp / "cache"
     (cache / ".staging-kl_alpha-abc").mkdir()
     (cache / ".staging-kl_alpha-abc" / "half.bin").write_bytes(b"half")
@@ -191,7 +191,7 @@ def test_kill_before_the_swap_discards_the_journal_and_keeps_the_old_copy(setup,
     monkeypatch.setenv("MARC_DATA_DIR", str(tmp / "cache"))
     old = write_version(mirror, serve, tmp / "b.zip", 1)
     registry = sources.load_registry(reg)
-    sources.ensure_report(None, mirror=mirror, progress=False, registry=registry)
+    pull.ensure_report(None, mirror=mirror, progress=False, registry=registry)
     lock_before = (tmp / "cache" / "sources.lock").read_bytes()
     new = write_version(mirror, serve, tmp / "b.zip", 2)
     entry = sources.lock_entry({rel: (sha, 1, "x") for rel, sha in new["kl_gamma"].items()}, "mirror")

@@ -39,7 +39,7 @@ def code_version() -> str:
     """A hash of the reader and harmonisation code: a change invalidates the processed panel."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for path in sorted(root.glob("*.py")) + [root.parent / "countries.py", root.parent / "panel.py"]:
+    for path in sorted(root.glob("*.py")) + [root.parent / name for name in ("countries.py", "panel.py", "panel_build.py")]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]

@@ -1,0 +1,5 @@
+"""Deprecated: moved to :mod:`marc.scoring.editions` (see :mod:`marc.core.moved`); this path goes in the next release."""
+
+from marc.core.moved import forward
+
+forward(__name__)
