@@ -1,7 +1,7 @@
 """The app's language: a sidebar choice (English / Français) kept in the URL (``?lang=fr``).
 
 Every user-facing string of the app is a keyed message ``app_…`` of the gettext catalogues
-(``marc/locales/<lang>/LC_MESSAGES/marc.po``), read through :mod:`marc.core.i18n`; this module only
+(``marc/core/locales/<lang>/LC_MESSAGES/marc.po``), read through :mod:`marc.core.i18n`; this module only
 knows where the current language comes from.  The default is English, whatever the browser says.
 """
 

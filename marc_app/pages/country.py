@@ -18,7 +18,7 @@ from marc.core.errors import MarcError
 from marc_app import lang, state, subnational
 from marc_app.lang import _
 
-#: every user-facing string of this page, from the translation catalogues (marc/locales, keys app_country_*)
+#: every user-facing string of this page, from the translation catalogues (marc/core/locales, keys app_country_*)
 T = {
     "score_help": _("app_country_score_help"), "no_score": _("app_country_no_score"), "rank": _("app_country_rank"),
     "interval": _("app_country_interval"), "reference": _("app_country_reference"), "ref_median": _("app_country_ref_median"),

@@ -18,7 +18,7 @@ from marc_app import editing, lang, state
 from marc_app import auth
 from marc_app.lang import _
 
-#: every user-facing string of this page, from the translation catalogues (marc/locales, keys app_fw_*)
+#: every user-facing string of this page, from the translation catalogues (marc/core/locales, keys app_fw_*)
 T = {
     "title": _("app_fw_title"),
     "folder": _("app_fw_folder"),

@@ -11,7 +11,7 @@ from marc.reporting import views, webmap
 from marc_app import lang, state, subnational
 from marc_app.lang import _
 
-#: every user-facing string of this page, from the translation catalogues (marc/locales, keys app_map_*)
+#: every user-facing string of this page, from the translation catalogues (marc/core/locales, keys app_map_*)
 T = {
     "metric": _("app_map_metric"), "title_index": _("app_map_title_index"), "title": _("app_map_title"),
     "filters": _("app_map_filters"), "region": _("app_map_region"), "income": _("app_map_income"),

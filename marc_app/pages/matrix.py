@@ -8,7 +8,7 @@ from marc.reporting import matrix as mx
 from marc_app import lang, state
 from marc_app.lang import _
 
-#: every user-facing string of this page, from the translation catalogues (marc/locales, keys app_matrix_*)
+#: every user-facing string of this page, from the translation catalogues (marc/core/locales, keys app_matrix_*)
 T = {
     "title": _("app_matrix_title"), "no_exposure": _("app_matrix_no_exposure"), "highlight": _("app_matrix_highlight"),
     "label_notable": _("app_matrix_label_notable"), "caption": _("app_matrix_caption"), "medians": _("app_matrix_medians"),
