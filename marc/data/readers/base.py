@@ -35,6 +35,26 @@ class ReaderResult:
     notes: list[str] = field(default_factory=list)
 
 
+def sheet_rows(path: Path, sheet: str | None, source: str) -> tuple[str, list[tuple]]:
+    """The name and the rows (cached values, not formulas) of *sheet* of the workbook at *path* (its
+    first sheet when *sheet* is None); a located MarcError when the workbook has no such sheet."""
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # openpyxl: unsupported Excel extensions
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            name = wb.sheetnames[0] if sheet is None else sheet
+            if name not in wb.sheetnames:
+                raise MarcError.single(source, "sheet-missing", f"{path.name}: no sheet {name!r} (has {wb.sheetnames})")
+            rows = [tuple(r) for r in wb[name].iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    return name, rows
+
+
 def require(folder: Path, source: str, *patterns: str) -> list[Path]:
     """The files matching each glob pattern under *folder*; a MarcError naming what is missing."""
     folder = Path(folder)

@@ -33,15 +33,13 @@ for the 2050/2080 projections, which are scenario values published in 2022:
 from __future__ import annotations
 
 import re
-import warnings
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 
 from marc.data.countries import iso3_from_codes, iso3_from_names
 from marc.core.errors import MarcError
-from marc.data.readers.base import ReaderResult, finish, numeric, require
+from marc.data.readers.base import ReaderResult, finish, numeric, require, sheet_rows
 
 RISK = "inform_risk"
 CC = "inform_climate_change"
@@ -58,33 +56,20 @@ def snake(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", label.lower().replace("&", " ")).strip("_")
 
 
-def _sheet_rows(path: Path, sheet: str, source: str) -> list[tuple]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # openpyxl: unsupported Excel extensions
-        return _sheet_rows_checked(path, sheet, source)
-
-
-def _sheet_rows_checked(path: Path, sheet: str, source: str) -> list[tuple]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # openpyxl: unsupported Excel extensions
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        if sheet not in wb.sheetnames:
-            raise MarcError.single(source, "sheet-missing", f"{path.name}: no sheet {sheet!r} (has {wb.sheetnames})")
-        rows = [tuple(r) for r in wb[sheet].iter_rows(values_only=True)]
-    finally:
-        wb.close()
+def _sheet_rows(path: Path, sheet: str | None, source: str) -> tuple[str, list[tuple]]:
+    """:func:`~marc.data.readers.base.sheet_rows`, refusing a formula cell without a cached value."""
+    sheet, rows = sheet_rows(path, sheet, source)
     for i, row in enumerate(rows):
         for j, cell in enumerate(row):
             if isinstance(cell, str) and cell.startswith("="):
                 raise MarcError.single(source, "formula-cell", f"{path.name} {sheet!r} row {i + 1} column {j + 1}: "
                                        f"formula {cell[:40]!r} without a cached value; open and re-save it in Excel")
-    return rows
+    return sheet, rows
 
 
 def read_risk(folder: Path) -> ReaderResult:
     path = require(folder, RISK, "inform_risk_*.xlsx")[-1]
-    rows = _sheet_rows(path, RISK_SHEET, RISK)
+    _, rows = _sheet_rows(path, RISK_SHEET, RISK)
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     if "ISO3" not in header:
         raise MarcError.single(RISK, "inform-header", f"{path.name} {RISK_SHEET!r}: no ISO3 column in row 1")
@@ -123,12 +108,7 @@ _CC_LABELS = {1: "INFORM CC Risk Index 2022", 2: "INFORM CC Risk Index", 3: "Cha
 
 def read_climate_change(folder: Path) -> ReaderResult:
     path = require(folder, CC, "*.xlsx")[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    sheet = wb.sheetnames[0]
-    wb.close()
-    rows = _sheet_rows(path, sheet, CC)
+    sheet, rows = _sheet_rows(path, None, CC)  # the first sheet
     header_at = next((i for i, r in enumerate(rows[:10]) if r and str(r[0]).strip() == "Country"), None)
     if header_at is None:
         raise MarcError.single(CC, "informcc-header", f"{path.name} {sheet!r}: no 'Country' header row in the first 10 rows")

@@ -13,15 +13,13 @@ uncertain figures (red) are marked only by cell colour in the workbook and are n
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
-import openpyxl
 import pandas as pd
 
 from marc.data.countries import iso3_from_names
 from marc.core.errors import MarcError
-from marc.data.readers.base import ReaderResult, finish, long_from_wide, numeric, require
+from marc.data.readers.base import ReaderResult, finish, long_from_wide, numeric, require, sheet_rows
 
 SOURCE = "sipri_milex"
 SHEET = "Share of GDP"
@@ -29,15 +27,7 @@ SHEET = "Share of GDP"
 
 def read(folder: Path) -> ReaderResult:
     path = require(folder, SOURCE, "SIPRI-Milex-data-*.xlsx")[-1]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        if SHEET not in wb.sheetnames:
-            raise MarcError.single(SOURCE, "sheet-missing", f"{path.name}: no sheet {SHEET!r}")
-        rows = [tuple(r) for r in wb[SHEET].iter_rows(values_only=True)]
-    finally:
-        wb.close()
+    _, rows = sheet_rows(path, SHEET, SOURCE)
     header_at = next((i for i, r in enumerate(rows[:20]) if r and str(r[0]).strip() == "Country"), None)
     if header_at is None:
         raise MarcError.single(SOURCE, "sipri-header", f"{path.name} {SHEET!r}: no 'Country' header row")
