@@ -281,3 +281,19 @@ def test_ndc_months_late_grades_each_cycle_due_by_then():
     # a Party without its first NDC is as late for the second cycle the day it opens
     assert ndc.months_late({}, 2020)[2] == ndc.MONTHS_CAP  # 49.9 months since 4 Nov 2016, capped
     assert ndc.months_late({}, 2017)[1] == pytest.approx((ts("2017-12-31") - ts("2016-11-04")).days / 30.4375)
+
+
+def test_a_workbook_without_the_expected_sheet_names_the_sheets_it_has(tmp_path: Path):
+    from marc.data.readers.base import sheet_rows
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["Country", 2023])
+    wb.create_sheet("Constant USD").append(["Norway", 1.5])
+    path = tmp_path / "SIPRI-Milex-data-1949-2023.xlsx"
+    wb.save(path)
+    assert sheet_rows(path, None, "sipri_milex") == ("Notes", [("Country", 2023)])  # the first sheet
+    assert sheet_rows(path, "Constant USD", "sipri_milex")[1] == [("Norway", 1.5)]
+    with pytest.raises(MarcError) as err:
+        sipri.read(tmp_path)  # the reader needs "Share of GDP"
+    assert "[sheet-missing]" in str(err.value) and "'Notes', 'Constant USD'" in str(err.value)
