@@ -182,8 +182,9 @@ with tab_y:
                   "type": "fullLine"} for p in here]
         reply = code_editor(edits[name], lang="yaml", height=[18, 30], response_mode=["blur", "debounce"], allow_reset=True,
                             key=f"ce_{version}_{name}_{revs.get(name, 0)}",
-                            props={"annotations": notes, "markers": marks, "showGutter": True, "setOptions": {"showLineNumbers": True}},
-                            options={"showLineNumbers": True, "tabSize": 2, "useSoftTabs": True})
+                            props={"annotations": notes, "markers": marks, "showGutter": True,
+                                   "setOptions": {"showLineNumbers": True, "useWorker": False}},
+                            options={"showLineNumbers": True, "tabSize": 2, "useSoftTabs": True, "useWorker": False})
         seen = ss.setdefault("fw_editor_seen", set())
         if reply and reply.get("id") and reply["id"] not in seen:
             seen.add(reply["id"])
