@@ -264,7 +264,8 @@ def read_expert(root: Path, indicators: list[Indicator], problems: list[Problem]
     start = len(problems)
     rows = read_expert_rows(root, indicators, problems, contents)
     values = combine_expert(rows, indicators)
-    if name is not None and len(problems) == start and not rows.empty:
+    came_from_contents = all(ind.id in contents or not (root / "expert" / f"{ind.id}.csv").exists() for ind in indicators)
+    if name is not None and len(problems) == start and not rows.empty and came_from_contents:  # (no file appeared meanwhile)
         parsestore.put_frame(name + "-values", values)
         parsestore.put_frame(name + "-rows", rows)
         parsecache.remember(("expert-set", name), (values.copy(), rows.copy()))
