@@ -4,8 +4,8 @@ What is cached, and keyed by what:
 
 * the scored outcome of the saved framework: keyed by the framework folder and a fingerprint of its
   files (YAML, expert and custom CSVs), so saving a weight or an expert value re-scores once.  It is
-  read from a snapshot on disk (:mod:`marc.reporting.snapshot`: tables, latest rank intervals and display
-  geometry, written by ``marc snapshot`` after a pull and by the app after each new fingerprint),
+  read from a snapshot on disk (:mod:`marc.reporting.snapshot`: tables, every offered edition's rank
+  intervals and display geometry, written by ``marc snapshot`` after a pull and by the app after each new fingerprint),
   so the first map needs neither the panel nor the scoring engine;
 * the panel and the country table: once per process, loaded only by the pages that need them
   (``st.cache_resource``; the Data page clears it after a pull);
@@ -31,12 +31,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from marc.scoring import engine
-
-from marc.pipeline import project
-
-from marc.reporting import snapshot, views
 from marc.core.errors import MarcError
+from marc.pipeline import project
+from marc.reporting import snapshot, views
+from marc.scoring import engine
 from marc_app.lang import _
 
 PAGES = Path(__file__).resolve().parent / "pages"
