@@ -37,7 +37,7 @@ app: $(STAMP)
 	  --server.enableStaticServing true
 
 test: $(STAMP) browser
-	$(BIN)/ruff check --select F,E9 marc marc_app tests bench app.py
+	$(BIN)/ruff check --select F,E9,I marc marc_app tests bench app.py
 	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=20 tests
 
 schema: $(STAMP)

@@ -41,8 +41,7 @@ def countries_bench(args) -> None:
     from rasterstats import zonal_stats
 
     from marc.data.boundaries import countries
-    from marc.hazards import build_hazards, load_hazards
-    from marc.hazards import zonal
+    from marc.hazards import build_hazards, load_hazards, zonal
     from marc.hazards.raster import read_raster
 
     world = countries(args.mirror / "natural_earth")
@@ -89,8 +88,7 @@ def admin1_bench(args) -> None:
     import subprocess
     import sys
 
-    from marc.hazards import subnational
-    from marc.hazards import build_hazards, load_hazards
+    from marc.hazards import build_hazards, load_hazards, subnational
 
     cfg, disabled = subnational.level_config(load_hazards(REPO / "indicators" / "hazards.yaml"), args.mirror)
     with tempfile.TemporaryDirectory() as tmp:

@@ -20,8 +20,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from builders import random_panel, write_framework  # noqa: E402
 
-from marc.scoring.engine import prepare, rescore, score  # noqa: E402
 from marc.method.loader import load_framework  # noqa: E402
+from marc.scoring.engine import prepare, rescore, score  # noqa: E402
 
 N_UNITS, N_IND, YEARS = 200, 25, list(range(1995, 2025))
 PILLARS = 5

@@ -20,11 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from marc.scoring import engine
-
-from marc.pipeline import project
 from marc.analysis import uncertainty as unc
 from marc.analysis.replication import replication_framework, replication_panel
+from marc.pipeline import project
+from marc.scoring import engine
 
 REPO = Path(__file__).resolve().parents[1]
 

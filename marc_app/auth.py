@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from marc.reporting import access
 from marc.core.errors import MarcError
+from marc.reporting import access
 from marc_app.lang import _
 
 #: the catalogue keys of the read-only notes

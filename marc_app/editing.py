@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.scoring import engine
-
 from marc.core import yamlio
 from marc.core.errors import MarcError, Problem
 from marc.method.loader import Framework, load_framework
-
+from marc.scoring import engine
 
 #: the catalogue keys of a weight's label, by the kind of node it weighs
 LABEL_KEYS = {"pillar": "app_weight_pillar", "sub_pillar": "app_weight_sub_pillar", "indicator": "app_weight_indicator"}

@@ -219,8 +219,8 @@ def _geometry_file(snap: snapshot.Snapshot) -> str:
     name = f"world-ee-{snap.geometry_id}.json"  # projected to Equal Earth once (marc.reporting.webmap.planar)
     path = STATIC / name
     if not path.exists():
-        from marc.reporting import webmap
         from marc.core.atomic import write_bytes
+        from marc.reporting import webmap
 
         features = webmap.planar(snap.feature_list())
         write_bytes(path, json.dumps({"features": features}, separators=(",", ":")).encode(), keep_backup=False)

@@ -9,8 +9,8 @@ from builders import write_framework
 from typer.testing import CliRunner
 
 from marc.analysis import audit as audit_mod
-from marc.scoring.engine import score
 from marc.method.loader import load_framework
+from marc.scoring.engine import score
 
 UNITS = [f"U{i:02d}" for i in range(60)]
 
@@ -82,8 +82,8 @@ def test_cronbach_alpha_and_pca_known_values():
 
 
 def test_cli_strict_exit_code(tmp_path, monkeypatch):
-    from marc.pipeline import project
     from marc.cli import app
+    from marc.pipeline import project
 
     rng = np.random.default_rng(5)
     a, b, c = _independent(rng, 3)

@@ -8,12 +8,10 @@ import json
 import pandas as pd
 import pytest
 
-from marc.reporting import brief
-
 from marc.core import i18n
-from marc.reporting import brief_text as bt
 from marc.core.errors import MarcError
-
+from marc.reporting import brief
+from marc.reporting import brief_text as bt
 
 # --------------------------------------------------------------------------- unit tests
 
@@ -436,10 +434,10 @@ def test_a_bad_bilingual_name_is_a_located_error(tmp_path):
 
 def test_every_default_unit_and_name_has_french():
     """Units and names of the default framework are translated (a new indicator cannot leak English into a French brief)."""
+    from pathlib import Path
+
     from marc.method.framework import name_in
     from marc.method.loader import load_framework
-
-    from pathlib import Path
 
     fw = load_framework(Path(__file__).resolve().parents[1] / "indicators")
     same = {"", "%", "0/1"}  # the same in both languages (expert slots declare a scale, not a unit)

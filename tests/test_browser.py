@@ -54,11 +54,8 @@ def test_each_page_loads(server, page):
 
 
 def test_map_draws_classes_and_missing_grey(server, page):
-    from marc.reporting import charts
-
     from marc.pipeline import project
-
-    from marc.reporting import views
+    from marc.reporting import charts, views
 
     url, fw = server
     B.open_page(page, url)

@@ -31,8 +31,8 @@ _ADMIN1_PATHS = """(title) => {
 def server(real_data, tmp_path_factory):
     if why := B.unavailable():
         pytest.skip(why)
-    from marc.pipeline import project
     from marc.hazards import subnational_view
+    from marc.pipeline import project
 
     panel, _ = project.load_data(progress=False)  # warm the on-disk admin-1 caches the server will read
     assert subnational_view.admin1_exposure(REPO / "indicators", panel) is not None

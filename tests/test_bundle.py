@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from marc.data import bundle, sources
 from marc.cli import app
 from marc.core.errors import MarcError
+from marc.data import bundle, sources
 from marc.data.pull import ensure_report
 from marc.data.sources import Registry, read_lock, source_dir
 

@@ -9,7 +9,6 @@ import sys
 
 import pandas as pd
 import pytest
-
 from builders import add_expert_slot, make_panel, write_framework
 
 

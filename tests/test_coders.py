@@ -6,15 +6,15 @@ import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
-
 from builders import make_panel, write_framework
-from marc.method import review
+
 from marc.analysis import uncertainty
 from marc.analysis.agreement import slot_agreement
 from marc.analysis.audit import audit
-from marc.scoring.engine import score
 from marc.core.errors import MarcError
+from marc.method import review
 from marc.method.loader import load_framework
+from marc.scoring.engine import score
 
 SLOT = """\
   - id: strategy

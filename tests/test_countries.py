@@ -6,8 +6,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.data.countries import (Unmatched, base_units, clean_name, country_table, gw_to_iso3, iso3_from_codes,
-                            iso3_from_names, short_name)
+from marc.data.countries import (
+    Unmatched,
+    base_units,
+    clean_name,
+    country_table,
+    gw_to_iso3,
+    iso3_from_codes,
+    iso3_from_names,
+    short_name,
+)
 
 
 def test_world_bank_legacy_codes_map_to_iso3():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from builders import add_expert_slot, make_panel, write_framework
-from marc.scoring.engine import effective_weights, score
+
 from marc.method.loader import load_framework
+from marc.scoring.engine import effective_weights, score
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ import pandas as pd
 import pytest
 from builders import make_panel, write_framework
 
-from marc.reporting import charts, views
-
-from marc.scoring import editions
-
 from marc.pipeline import project
+from marc.reporting import charts, views
+from marc.scoring import editions
 
 
 @pytest.fixture()

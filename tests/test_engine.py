@@ -7,11 +7,11 @@ import math
 
 import pandas as pd
 import pytest
-
 from builders import add_expert_slot, make_panel, write_framework
-from marc.scoring.engine import score
+
 from marc.core.errors import MarcError
 from marc.method.loader import load_framework
+from marc.scoring.engine import score
 
 
 def one(results, unit, year, indicator=None, component=None, col="score"):

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from builders import make_panel, write_framework
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import make_panel, write_framework
-from marc.scoring.aggregate import aggregate, aggregate_component, round_half_away
-from marc.scoring.engine import score
 from marc.core.errors import MarcError
 from marc.method.framework import ComplementMean, Component, GapFill
-from marc.scoring.gapfill import gap_fill
 from marc.method.loader import load_framework
+from marc.scoring.aggregate import aggregate, aggregate_component, round_half_away
+from marc.scoring.engine import score
+from marc.scoring.gapfill import gap_fill
 
 NAN = np.nan
 

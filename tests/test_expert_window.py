@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 
 from builders import make_panel, write_framework
-from marc.scoring.engine import score
+
 from marc.method.loader import load_framework
+from marc.scoring.engine import score
 
 SLOT = """\
   - id: strategy

@@ -10,11 +10,10 @@ from builders import make_panel, random_panel, write_framework
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marc.scoring import engine
-
 from marc.analysis import explain
 from marc.core.errors import MarcError
 from marc.method.loader import load_framework
+from marc.scoring import engine
 
 
 def _scored(tmp_path, seed: int, aggregation: str, pillar_aggregation: str, missing: float = 0.2):

@@ -8,8 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from marc.reporting import export, export_tables
 from marc.core.errors import MarcError
+from marc.reporting import export, export_tables
 
 
 def test_describe_is_short_text():

@@ -10,14 +10,13 @@ import pandas as pd
 import pytest
 import shapely
 import xarray as xr
+from test_hazards_geometry import write_asc
 
 from marc.core.errors import MarcError
-from marc.hazards import build_hazards, input_hash
-from marc.hazards.schema import HazardConfig
 from marc.core.yamlio import parse_text
 from marc.core.yamlmodel import parse_model
-
-from test_hazards_geometry import write_asc
+from marc.hazards import build_hazards, input_hash
+from marc.hazards.schema import HazardConfig
 
 CONFIG = """
 population: {dataset: pop, file: pop.asc, crs: EPSG:4326}

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import shapely
 
-from marc.data.boundaries import load_units
 from marc.core.errors import MarcError
 from marc.data import geometry
+from marc.data.boundaries import load_units
 from marc.hazards import zonal
 from marc.hazards.raster import Grid, read_raster
 

@@ -8,10 +8,10 @@ import warnings
 
 import numpy as np
 import pytest
-
 from conftest import REPO
-from marc.scoring.engine import score
+
 from marc.method.loader import load_framework
+from marc.scoring.engine import score
 
 FRAMEWORK = REPO / "docs" / "examples" / "inform_risk_2025"
 SHEET = "INFORM Risk 2025 (a-z)"

@@ -7,8 +7,8 @@ import sys
 from datetime import date
 
 import pytest
-
 from builders import add_expert_slot, write_framework
+
 from marc.core.errors import MarcError
 from marc.method.framework import SCHEMA_VERSION
 from marc.method.loader import load_framework

@@ -6,14 +6,13 @@ import os
 
 import pandas as pd
 import pytest
+from builders import write_framework
 from hypothesis import given
 from hypothesis import strategies as hs
-from builders import write_framework
-
-from marc.method import evidence
 
 from marc.core import parsecache, parsestore, yamlio, yamlmodel
 from marc.core.errors import MarcError
+from marc.method import evidence
 from marc.method.loader import load_framework
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from builders import write_framework
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import write_framework
-from marc.scoring.engine import score
 from marc.method.framework import MinMax, ZScore
 from marc.method.loader import load_framework
+from marc.scoring.engine import score
 from marc.scoring.normalise import normalise
 
 METHODS = {
@@ -128,8 +128,8 @@ def test_later_data_never_changes_an_earlier_edition(d, extra, method):
 def test_declared_zscore_and_minmax_parameters_equal_the_observed_ones(values, clip, direction):
     """Declaring the observed mean and sd (or min and max) reproduces the observed z-score (min-max);
     declared parameters stay fixed, so the score is monotone in x and lies in [0, 100]."""
-    from marc.method.framework import Goalposts
     from marc.analysis.uncertainty import alternative_spec
+    from marc.method.framework import Goalposts
     from marc.method.uncertainty_settings import MinMaxRange, Uncertainty, ZScoreParameters
 
     x = np.array(values)[:, None]

@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
-
 from builders import write_framework
-from marc.pipeline import release
+
 from marc.core.errors import MarcError
+from marc.pipeline import release
 
 
 def _lock(sha: str, when: str) -> dict:

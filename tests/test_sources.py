@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from marc.data import pull, sources
 from marc.core.atomic import file_hash
 from marc.core.errors import MarcError
+from marc.data import pull, sources
 
 MIRROR = Path(os.environ.get("MARC_TEST_MIRROR", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 

@@ -11,8 +11,8 @@ import sys
 import openpyxl
 import pandas as pd
 import pytest
-
 from builders import make_panel, write_framework
+
 from marc.reporting import export, spreadsheet
 
 ADVERSARIAL = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\t=HYPERLINK(\"http://x\")", "\r=2*3",

@@ -19,12 +19,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from marc.hazards import subnational
 from marc.core.errors import MarcError
-from marc.hazards import load_hazards
-from marc.hazards.schema import HazardConfig
 from marc.core.yamlio import parse_text
 from marc.core.yamlmodel import parse_model
+from marc.hazards import load_hazards, subnational
+from marc.hazards.schema import HazardConfig
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from builders import make_panel, write_framework
 
-from marc.method import suggest
 from marc.core.errors import MarcError
+from marc.method import suggest
 from marc.method.loader import load_framework
 
 

@@ -7,14 +7,14 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-
 from builders import make_panel, write_framework
-from marc.pipeline import project
+
+from marc.analysis.rank_intervals import rank_desc, rank_desc_within
+from marc.core.errors import MarcError
 from marc.data import territories
 from marc.data.countries import country_table
-from marc.core.errors import MarcError
 from marc.method.loader import load_framework
-from marc.analysis.rank_intervals import rank_desc, rank_desc_within
+from marc.pipeline import project
 
 # Natural Earth attributes, as published in v5.1.1 Admin-0 (1:50m), for the units of these tests
 NE_ROWS = [("United States of America", "United States of America", "US1", "USA", "Country"),

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from builders import write_framework
 
-from marc.scoring import engine
 from marc.analysis import uncertainty as unc
+from marc.analysis.replication import replication_framework, replication_panel
 from marc.core.errors import MarcError
 from marc.method.framework import MeasurementError, Uncertainty, WeightUncertainty
 from marc.method.loader import load_framework
-from marc.analysis.replication import replication_framework, replication_panel
+from marc.scoring import engine
 
 UNITS = [f"U{i:02d}" for i in range(40)]
 PILLARS = {"alpha": [{"id": "a"}, {"id": "b", "direction": "lower_is_better"}, {"id": "c"}],

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
 from builders import write_framework
-from marc.pipeline import project
+
 from marc.core.errors import MarcError
 from marc.method.loader import load_framework
+from marc.pipeline import project
 
 UNITS_CSV = "id,name,parent,basin,coastal\nnairobi,Nairobi,KEN,athi,no\nmombasa,Mombasa,KEN,athi,yes\nkampala,Kampala,UGA,nile,no\n"
 EMPTY = pd.DataFrame({"unit": pd.Series([], dtype=object), "year": pd.Series([], dtype="int64"),

@@ -8,7 +8,6 @@ import pytest
 from builders import make_panel, write_framework
 
 from marc.pipeline import project
-
 from marc.reporting import views
 
 

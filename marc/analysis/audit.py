@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from marc.scoring.engine import Results
 from marc.method.loader import Framework
+from marc.scoring.engine import Results
 
 DOUBLE_COUNTING = "double-counting"
 NEGATIVE = "negative-correlation"

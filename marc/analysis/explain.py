@@ -26,9 +26,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from marc.scoring.engine import Results
 from marc.core.errors import MarcError
 from marc.method.loader import Framework
+from marc.scoring.engine import Results
 
 Reference = Literal["median", "region"]
 TINY = 1e-9
@@ -67,8 +67,8 @@ class Explanation:
                 f"the main drivers are {_join(parts)} points.")
 
     def _sentence_in(self, n: int, lang: str, names: dict[str, str]) -> str:
-        from marc.method.framework import name_in
         from marc.core.i18n import fmt_number, t, tr
+        from marc.method.framework import name_in
 
         parts = [f"{names.get(r.indicator) or name_in(r.name, lang)} ({fmt_number(r.contribution, lang, 1, sign=True)})"
                  for r in self.drivers(n).itertuples()]

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from marc.analysis import coding_uncertainty
-from marc.method.loader import Framework
 from marc.analysis.uncertainty_model import Draws, Model, _missing_policy, alternative_spec
+from marc.method.loader import Framework
 
 
 def replication_framework(model: Model, draws: Draws, r: int) -> Framework:

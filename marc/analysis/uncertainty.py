@@ -22,22 +22,32 @@ formulas and thresholds of :mod:`marc.scoring.aggregate`, on arrays of shape (ch
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
 from marc.analysis import coding_uncertainty
-
-from marc.scoring.aggregate import aggregate_component
-from marc.method.orientation import orientation_of, reversed_into_parent
+from marc.analysis.rank_intervals import UncertaintyResult, rank_desc, rank_desc_within  # noqa: F401  (rank_desc: re-exported)
+from marc.analysis.uncertainty_model import (  # noqa: F401  (the model: re-exported)
+    ALTERNATIVE_SPECS,
+    FACTORS,
+    Draws,
+    Model,
+    _choice,
+    _column,
+    _level,
+    _missing_policy,
+    _standard_errors,
+    alternative_spec,
+    build,
+    decode,
+    draw,
+    with_missing,
+)
 from marc.method.framework import Uncertainty
 from marc.method.loader import Framework
+from marc.method.orientation import orientation_of, reversed_into_parent
+from marc.scoring.aggregate import aggregate_component
 from marc.scoring.normalise import normalise, treat_outliers
-from marc.analysis.rank_intervals import UncertaintyResult, rank_desc, rank_desc_within  # noqa: F401  (rank_desc: re-exported)
-
-from marc.analysis.uncertainty_model import (  # noqa: F401  (the model: re-exported)
-    Model, Draws, alternative_spec, _missing_policy, with_missing, _column, _standard_errors, build, draw, _level,
-    _choice, decode, FACTORS, ALTERNATIVE_SPECS)
 
 CHUNK = 1000  # replications aggregated at once (memory: children × units × CHUNK floats)
 

@@ -13,15 +13,14 @@ import numpy as np
 import pandas as pd
 
 from marc.analysis import coding_uncertainty
-
-from marc.scoring import engine
-from marc.method.orientation import orientation_of
-from marc.core.errors import MarcError, Problem
-from marc.method.framework import Goalposts, Missing, MinMax, Percentile, Rank, Uncertainty, ZScore
-from marc.method.loader import Framework
-from marc.scoring.normalise import normalise
 from marc.analysis.rank_intervals import UncertaintyResult, rank_desc, rank_desc_within  # noqa: F401  (rank_desc: re-exported)
+from marc.core.errors import MarcError, Problem
+from marc.method.framework import Goalposts, MinMax, Missing, Percentile, Rank, Uncertainty, ZScore
+from marc.method.loader import Framework
+from marc.method.orientation import orientation_of
 from marc.method.uncertainty_settings import reference_problems
+from marc.scoring import engine
+from marc.scoring.normalise import normalise
 
 FACTORS = ("weights", "normalisation", "aggregation", "missing_data", "indicator_set", "measurement_error", "expert_coding")
 ALTERNATIVE_SPECS = {"minmax": MinMax(method="minmax"), "zscore": ZScore(method="zscore", clip=3.0),

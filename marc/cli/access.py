@@ -9,9 +9,9 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from marc.reporting import access
 from marc.cli import app
 from marc.core.errors import MarcError
+from marc.reporting import access
 
 console = Console(highlight=False)
 

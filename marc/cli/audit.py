@@ -12,11 +12,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from marc.cli import app
+from marc.core.atomic import write_bytes
+from marc.core.errors import MarcError
 from marc.pipeline import project
 from marc.reporting.export import write_table
-from marc.core.atomic import write_bytes
-from marc.cli import app
-from marc.core.errors import MarcError
 
 console = Console(highlight=False)
 

@@ -10,11 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from marc.pipeline import project
 from marc.cli import app
 from marc.core.errors import MarcError
 from marc.method import review as reviews
 from marc.method.loader import load_framework
+from marc.pipeline import project
 
 evidence_app = typer.Typer(help="Expert-coded evidence: submit a value with its source, review the queue, list or log.",
                            no_args_is_help=True)

@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from marc.pipeline import project
-from marc.reporting.export import write_table
 from marc.cli import app
 from marc.core.errors import MarcError
+from marc.pipeline import project
+from marc.reporting.export import write_table
 
 console = Console(highlight=False)
 

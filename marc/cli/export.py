@@ -9,9 +9,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from marc.pipeline import project
 from marc.cli import app
 from marc.core.errors import MarcError
+from marc.pipeline import project
 from marc.reporting.outputs import check_out
 
 console = Console(highlight=False)

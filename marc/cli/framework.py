@@ -9,11 +9,11 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from marc.pipeline import project
 from marc.cli import app, err_console
 from marc.method.framework import IndexFile, PillarFile
 from marc.method.loader import load_framework
 from marc.method.orientation import LABELS, orientation_of
+from marc.pipeline import project
 from marc.reporting.outputs import check_out
 
 console = Console(highlight=False)
@@ -60,8 +60,8 @@ def migrate(path: Path = typer.Argument(None, help="Framework folder (default: i
 
 def json_schemas() -> dict[str, dict]:
     """The published JSON Schemas (file stem -> schema), generated from the validating models."""
-    from marc.hazards.schema import HazardConfig
     from marc.data.sources import Registry
+    from marc.hazards.schema import HazardConfig
 
     out = {}
     for name, model in (("framework", PillarFile), ("index", IndexFile), ("hazards", HazardConfig), ("sources", Registry)):

@@ -9,8 +9,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from marc.pipeline import project
 from marc.cli import app
+from marc.pipeline import project
 
 console = Console(highlight=False)
 

@@ -10,10 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from marc.data import pull as puller
-from marc.data import sources as src
 from marc.cli import app
 from marc.core.errors import MarcError
+from marc.data import pull as puller
+from marc.data import sources as src
 from marc.reporting.outputs import check_out
 
 console = Console(highlight=False)

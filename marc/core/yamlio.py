@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 
 # ruamel.yaml is imported where it is used: a load served from the parse store never needs it
-
 from marc.core.atomic import locked, replace_if_unchanged, write_bytes
 from marc.core.errors import MarcError, Problem
-
 
 #: Limits on a YAML file (see docs/security.md): bytes, nesting depth, aliases, and the number of
 #: nodes once every alias is expanded (a one-kilobyte "billion laughs" file fails here, fast).

@@ -24,8 +24,19 @@ from rich.progress import Progress
 
 from marc.core.atomic import backup
 from marc.core.errors import MarcError, Problem
-from marc.data.sources import (Registry, Source, cache_root, list_files, load_registry, lock_entry,
-                          missing_patterns, public_mode, read_lock, source_dir, verify)
+from marc.data.sources import (
+    Registry,
+    Source,
+    cache_root,
+    list_files,
+    load_registry,
+    lock_entry,
+    missing_patterns,
+    public_mode,
+    read_lock,
+    source_dir,
+    verify,
+)
 
 _CHUNK = 1 << 20
 _STORED = (".zip", ".7z", ".xlsx", ".gz", ".nc", ".png", ".jpg")

@@ -22,13 +22,31 @@ from typing import Iterator
 
 import httpx
 from rich.console import Console
-from rich.progress import (BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn,
-                           TimeRemainingColumn, TransferSpeedColumn)
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from marc.core.atomic import file_hash
 from marc.core.errors import MarcError
-from marc.data.archives import (MAX_MEMBERS, MAX_RATIO, MAX_UNCOMPRESSED, RATIO_FLOOR, archive_kind,  # noqa: F401
-                                 check_archive, check_members, copy_member, extract, is_archive, safe_target)
+from marc.data.archives import (  # noqa: F401
+    MAX_MEMBERS,
+    MAX_RATIO,
+    MAX_UNCOMPRESSED,
+    RATIO_FLOOR,
+    archive_kind,
+    check_archive,
+    check_members,
+    copy_member,
+    extract,
+    is_archive,
+    safe_target,
+)
 from marc.data.sources import Source, UrlSpec, cache_root, source_dir
 
 USER_AGENT = "marc/0.1 (+https://github.com/; climate-security readiness scorer)"

@@ -8,7 +8,6 @@ This is the contract between the data readers (``marc.data.readers``) and the sc
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 

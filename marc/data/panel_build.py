@@ -20,7 +20,6 @@ import pandas as pd
 from marc.core.errors import MarcError
 from marc.data.panel import empty_panel, validate_panel
 
-
 PROCESSED_DIR = "_processed"
 
 
@@ -122,8 +121,7 @@ def build_panel(cache_root: Path | None = None, sources: list[str] | None = None
     the raw files' sha256 (re-hashed only when size or mtime change) and the reader code, so the
     panel is rebuilt only when a raw file or the code changes (or ``force``).
     """
-    from marc.data.readers import READERS, code_version
-    from marc.data.readers import wdi
+    from marc.data.readers import READERS, code_version, wdi
 
     started = time.perf_counter()
     root = _cache_root(cache_root)

@@ -14,8 +14,19 @@ from pathlib import Path
 from marc.core.atomic import locked
 from marc.core.errors import MarcError, Problem
 from marc.data.recovery import pending_dir, read_pending, recover, write_pending
-from marc.data.sources import (Registry, Source, cache_root, default_mirror, load_registry, lock_entry, missing_patterns,
-                               read_lock, source_dir, verify, write_lock)
+from marc.data.sources import (
+    Registry,
+    Source,
+    cache_root,
+    default_mirror,
+    load_registry,
+    lock_entry,
+    missing_patterns,
+    read_lock,
+    source_dir,
+    verify,
+    write_lock,
+)
 
 
 def manual_problem(source: Source) -> Problem:

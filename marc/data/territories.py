@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from marc.data.countries import _iso3_set, base_units, short_name
 from marc.core.errors import MarcError
+from marc.data.countries import _iso3_set, base_units, short_name
 
 NATURAL_EARTH = Path("natural_earth") / "ne_50m_admin_0_countries.zip"
 FIELDS = ["ADMIN", "SOVEREIGNT", "SOV_A3", "ISO_A3_EH", "TYPE"]

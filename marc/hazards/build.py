@@ -21,12 +21,12 @@ import shapely
 from pyproj import CRS
 
 from marc.core.atomic import file_hash, write_bytes
-from marc.data.boundaries import geometry_hash
 from marc.core.errors import MarcError
+from marc.data.boundaries import geometry_hash
+from marc.data.panel import PANEL_COLUMNS, empty_panel
 from marc.hazards import vector, zonal
 from marc.hazards.raster import read_raster
 from marc.hazards.schema import HazardConfig, Layer, RasterSource
-from marc.data.panel import PANEL_COLUMNS, empty_panel
 
 CODE_VERSION = "hazards-build-3"
 Progress = Callable[[str, int, int], None]

@@ -24,9 +24,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from marc.scoring.aggregate import combine as _combine
-from marc.method.framework import Goalposts
 from marc.hazards.schema import HazardConfig
+from marc.method.framework import Goalposts
+from marc.scoring.aggregate import combine as _combine
 from marc.scoring.normalise import normalise
 
 

@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from marc.core.atomic import write_bytes
-from marc.data.boundaries import COUNTRIES_FILE, OVERRIDES, _valid
 from marc.core.errors import MarcError
+from marc.data.boundaries import COUNTRIES_FILE, OVERRIDES, _valid
 
 SOURCE = "ne_10m_admin1_orange3geo_MODIFIED"
 POPULATION_SOURCE = "gpw_v4_popcount_2020_30min"

@@ -77,8 +77,24 @@ def name_in(name: str, lang: str = "en") -> str:
 
 from marc.method.framework_base import Strict  # noqa: E402  (re-exported: models elsewhere share it)
 from marc.method.treatment import (  # noqa: E402,F401  (part of the framework schema)
-    VARIABLE_PATTERN, LogTransform, PerTransform, ChangeTransform, Transform, Period, Goalposts, MinMax, ZScore, Rank,
-    Percentile, Target, Outliers, Missing, GapFill, _coerce_transform, Normalise)
+    VARIABLE_PATTERN,
+    ChangeTransform,
+    GapFill,
+    Goalposts,
+    LogTransform,
+    MinMax,
+    Missing,
+    Normalise,
+    Outliers,
+    Percentile,
+    Period,
+    PerTransform,
+    Rank,
+    Target,
+    Transform,
+    ZScore,
+    _coerce_transform,
+)
 
 
 def _nonnegative_weight(value: float) -> float:
@@ -235,8 +251,15 @@ class ContextFlag(Strict):
 
 # --------------------------------------------------------------------------- uncertainty
 from marc.method.uncertainty_settings import (  # noqa: E402,F401  (part of the schema; re-exported)
-    AggregationAlternative, ExpertCoding, MeasurementError, MissingAlternative, NormalisationAlternative, SobolSettings,
-    Uncertainty, WeightUncertainty)
+    AggregationAlternative,
+    ExpertCoding,
+    MeasurementError,
+    MissingAlternative,
+    NormalisationAlternative,
+    SobolSettings,
+    Uncertainty,
+    WeightUncertainty,
+)
 
 
 class UnitList(Strict):

@@ -15,15 +15,14 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from marc.method import expression, migrate
-
 from marc.core import parsecache, yamlio, yamlmodel
 from marc.core.errors import MarcError, Problem
+from marc.method import expression, migrate
 from marc.method.evidence import MAX_CUSTOM_BYTES, read_custom, read_expert
+from marc.method.framework import Component, IndexFile, Indicator, PillarFile
 from marc.method.tree import Framework  # noqa: F401  (re-exported: the loader's result)
-from marc.method.units import read_units
 from marc.method.uncertainty_settings import reference_problems
-from marc.method.framework import (Component, Indicator, IndexFile, PillarFile)
+from marc.method.units import read_units
 
 #: Dataset prefixes a variable may use; each is produced by a reader in ``marc.data.readers`` (or is the
 #: hazard pipeline, an expert CSV or a user's custom CSV).

@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from marc.method.framework_base import Strict
 
+
 class WeightUncertainty(Strict):
     """How weights are drawn in each replication (weights stay relative; 0 stays 0)."""
 

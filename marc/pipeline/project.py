@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.scoring.engine import Results, score
 from marc.core.errors import MarcError
 from marc.core.paths import project_root
-from marc.method.loader import Framework, load_framework
 from marc.data.panel import validate_panel
+from marc.method.loader import Framework, load_framework
+from marc.scoring.engine import Results, score
 from marc.scoring.ranking import competition_rank
 
 ROOT = project_root()

@@ -47,9 +47,9 @@ def freeze(version: str, out: Path, *, framework_dir: Path, edition: int, root: 
     """Write ``<out>/MARC-v<version>/``: release.json (version, edition, framework and data lock hashes),
     the sources.lock, the framework YAML and expert CSVs, and CITATION.cff.  A frozen release is never
     overwritten."""
+    from marc.data.sources import lock_path, read_lock
     from marc.method.loader import load_framework
     from marc.pipeline.project import ROOT
-    from marc.data.sources import lock_path, read_lock
 
     root = root or ROOT
     if not re.fullmatch(r"\d+\.\d+(\.\d+)?([a-z0-9.+-]*)", version):

@@ -14,8 +14,18 @@ from marc.core import i18n
 from marc.core.errors import MarcError
 from marc.pipeline.project import Outcome
 from marc.reporting.brief_facts import (  # noqa: F401  (the brief API)
-    INFORM_HAZARDS, N_EXTREMES, N_PEERS, PROJECTED, STATUS_LABELS, UNCERTAINTY_COMMAND, facts, intervals_from, lock_digest,
-    rank_intervals, uncertainty_meta)
+    INFORM_HAZARDS,
+    N_EXTREMES,
+    N_PEERS,
+    PROJECTED,
+    STATUS_LABELS,
+    UNCERTAINTY_COMMAND,
+    facts,
+    intervals_from,
+    lock_digest,
+    rank_intervals,
+    uncertainty_meta,
+)
 from marc.reporting.brief_words import LANGS, NUMBER, messages, num, numbers_in  # noqa: F401
 
 BRIEF_FORMATS = ("pdf", "docx", "json")

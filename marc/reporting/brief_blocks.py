@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from marc.core.i18n import t, tn, tr
 from marc.reporting import brief_text as bt
 from marc.reporting import subnational_brief
 from marc.reporting.brief_words import messages, num
-from marc.core.i18n import t, tn, tr
 
 
 @dataclass

@@ -9,9 +9,9 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt, RGBColor
 
+from marc.core.i18n import t
 from marc.reporting import brief_text as bt
 from marc.reporting.brief_blocks import Block, blocks
-from marc.core.i18n import t
 
 RED, GREY = RGBColor(0xB0, 0x00, 0x20), RGBColor(0x5A, 0x5A, 0x5A)
 

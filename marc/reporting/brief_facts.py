@@ -16,11 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from marc.reporting import export, views
-
 from marc.core.errors import MarcError
 from marc.method.framework import name_in
 from marc.pipeline.project import Outcome
+from marc.reporting import export, views
 from marc.scoring.ranking import competition_rank
 
 UNCERTAINTY_COMMAND = "marc uncertainty --out ranks.csv"

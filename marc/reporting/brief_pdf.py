@@ -9,10 +9,10 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from marc.reporting import brief_text as bt
-from marc.reporting.brief_blocks import Block, blocks
 from marc.core.errors import MarcError
 from marc.core.i18n import t
+from marc.reporting import brief_text as bt
+from marc.reporting.brief_blocks import Block, blocks
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
 BLUE, GREY, RED = (31, 78, 121), (90, 90, 90), (176, 0, 32)

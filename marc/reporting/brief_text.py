@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from marc.reporting.brief_words import num
 from marc.core.i18n import country_name, t, tn, tr
+from marc.reporting.brief_words import num
 
 
 def country(f: dict, lang: str, unit: str | None = None) -> str:

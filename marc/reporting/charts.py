@@ -19,10 +19,8 @@ import numpy as np
 import pandas as pd
 
 from marc.core.i18n import t, tr, vega_locale
+from marc.reporting.palette import BIVARIATE, FILTERED_GREY, HAZARD_COLOURS, MISSING_GREY, OCEAN, READY_COLOURS, SVG  # noqa: F401 (re-exported)
 from marc.reporting.views import FILTERED, NO_DATA, Metric, class_labels
-
-from marc.reporting.palette import (BIVARIATE, FILTERED_GREY, HAZARD_COLOURS, MISSING_GREY, OCEAN,  # noqa: F401 (re-exported)
-                          READY_COLOURS, SVG)
 
 PROJECTION = {"type": "equalEarth"}
 WORLD = "world"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.reporting import spreadsheet
 from marc.core.atomic import write_text
+from marc.reporting import spreadsheet
 
 NAME = "datapackage.json"
 MARC_LICENCE = {"name": "MIT", "path": "https://opensource.org/licenses/MIT",

@@ -14,13 +14,28 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.reporting import spreadsheet
 from marc.core.atomic import write_bytes
 from marc.core.errors import MarcError
 from marc.pipeline.project import Outcome
-from marc.reporting.export_tables import _lock
+from marc.reporting import spreadsheet
 from marc.reporting.export_tables import (  # noqa: F401  (the export API: tables and framework identity)
-    CONTEXT_DATASETS, NON_OPEN_FLAG, cite_as, csv_bytes, default_digest, edition, framework_label, hazards_table, indicators_table, is_default, marc_version, method_table, scores_table, sources_table, used_sources)
+    CONTEXT_DATASETS,
+    NON_OPEN_FLAG,
+    _lock,
+    cite_as,
+    csv_bytes,
+    default_digest,
+    edition,
+    framework_label,
+    hazards_table,
+    indicators_table,
+    is_default,
+    marc_version,
+    method_table,
+    scores_table,
+    sources_table,
+    used_sources,
+)
 
 FORMATS = ("csv", "xlsx", "geojson", "gpkg", "png", "svg", "html")
 
@@ -41,8 +56,8 @@ def metric_values(outcome: Outcome, year: int | None, metric: str) -> pd.Series:
 
 
 def metric_label(outcome: Outcome, metric: str, lang: str = "en") -> str:
-    from marc.method.framework import name_in
     from marc.core.i18n import t, tr
+    from marc.method.framework import name_in
 
     fw = outcome.framework
     if metric == fw.index.id:
@@ -61,8 +76,8 @@ def map_chart(outcome: Outcome, year: int | None = None, metric: str = "readines
     titles and legend in *lang*, sources named by publisher, with the cite-as line."""
     import altair as alt
 
-    from marc.data import boundaries, sources
     from marc.core.i18n import t
+    from marc.data import boundaries, sources
 
     y = edition(outcome, year)
     values = metric_values(outcome, y, metric)

@@ -13,8 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.reporting.export_tables import cite_as, edition, framework_label, marc_version, scores_table, sources_table, used_sources
 from marc.pipeline.project import Outcome
+from marc.reporting.export_tables import (
+    cite_as,
+    edition,
+    framework_label,
+    marc_version,
+    scores_table,
+    sources_table,
+    used_sources,
+)
 
 #: GIS field names: no colon (QGIS, shapefile-era tools), at most 63 characters (PostgreSQL, GeoPackage tools)
 GIS_NAME_MAX = 63

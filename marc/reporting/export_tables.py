@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from marc.core.errors import MarcError
-from marc.reporting import spreadsheet
 from marc.pipeline.project import ROOT, Outcome
+from marc.reporting import spreadsheet
 
 NON_OPEN_FLAG = "NOT an open licence: check the terms before reuse"
 #: panel datasets (variable prefixes) read for context, hazards and briefs besides the indicators

@@ -9,10 +9,19 @@ import io
 
 import pandas as pd
 
-from marc.reporting import spreadsheet
-from marc.reporting.export_tables import (cite_as, edition, framework_label, hazards_table, indicators_table, method_table, scores_table,
-                         sources_table, used_sources)
 from marc.pipeline.project import Outcome
+from marc.reporting import spreadsheet
+from marc.reporting.export_tables import (
+    cite_as,
+    edition,
+    framework_label,
+    hazards_table,
+    indicators_table,
+    method_table,
+    scores_table,
+    sources_table,
+    used_sources,
+)
 
 SHEETS = {"README": "this sheet: what each sheet holds, the framework, the edition, licences and units",
           "scores": "one row per unit: MARC readiness, rank (competition ranking; ties share the best rank), pillars, "

@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from marc.method.framework import name_in
 from marc.core.i18n import fmt_number, t, tr
+from marc.method.framework import name_in
 from marc.method.loader import Framework
 from marc.pipeline.project import Outcome
 

@@ -26,8 +26,8 @@ from typing import Callable
 import pandas as pd
 
 from marc.core.atomic import write_bytes
-from marc.scoring.engine import Results
 from marc.pipeline.project import Outcome
+from marc.scoring.engine import Results
 
 FORMAT = "4"  # bump when the stored table changes shape (3: coverage, ranks with ties, composition, flag years;
 #                4: rank intervals of every offered edition, with a year column)

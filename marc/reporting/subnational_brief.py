@@ -73,7 +73,6 @@ def map_png(f: dict, lang: str = "en", scale: float = 2.0) -> bytes:
     import vl_convert as vlc
 
     from marc.data import boundaries
-
     from marc.hazards import subnational
     from marc.reporting.brief_words import messages
     from marc.reporting.subnational_charts import admin1_map

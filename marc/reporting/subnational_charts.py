@@ -9,10 +9,9 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from marc.reporting.charts import HAZARD_COLOURS, MISSING_GREY, SVG, _features, with_geometry
 from marc.core.i18n import t, vega_locale
+from marc.reporting.charts import HAZARD_COLOURS, MISSING_GREY, SVG, _features, with_geometry
 from marc.reporting.views import NO_DATA, class_labels, classify
-
 
 VIEW_NOTE = "National readiness × subnational exposure: readiness is national (inherited); exposure is per region."
 

@@ -74,8 +74,8 @@ def metrics(fw: Framework, table: pd.DataFrame, hazards: dict[str, str] | None =
     """What the map can show: readiness, each pillar, governance, then exposure, each hazard and
     priority when those columns are in *table*; labels in *lang* (the YAML's bilingual names, the
     catalogue's hazard terms)."""
-    from marc.method.framework import name_in
     from marc.core.i18n import t, tr
+    from marc.method.framework import name_in
 
     def metric(node: str, name: str) -> Metric:
         if orientation_of(fw, node) == "risk":
@@ -243,8 +243,9 @@ def peer_medians(table: pd.DataFrame, countries: pd.DataFrame, fw: Framework, un
                  lang: str = "en") -> pd.DataFrame:
     """Long ``component, name, who, score`` with the unit, its region's median and its income group's median
     (names and groups in *lang*)."""
+    from marc.core.i18n import t as msg
+    from marc.core.i18n import tr
     from marc.method.framework import name_in
-    from marc.core.i18n import t as msg, tr
 
     t = table[table["year"] == year].drop(columns=["region", "income_group"], errors="ignore")
     t = t.merge(countries[["unit", "region", "income_group"]], on="unit", how="left")

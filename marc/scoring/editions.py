@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from marc.scoring.engine import Results
 from marc.core.errors import MarcError
+from marc.scoring.engine import Results
 
 #: share of scored units that must have each pillar published for an edition to be offered
 MOST = 0.5

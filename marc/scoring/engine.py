@@ -17,14 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from marc.core.errors import MarcError, Problem
 from marc.method import expression
+from marc.method.loader import Framework, edition_years
+from marc.method.orientation import orientation_of, reversed_into_parent
 from marc.scoring.aggregate import aggregate_component
 from marc.scoring.coverage import effective_weights, leaf_coverage  # noqa: F401  (re-exported: engine.effective_weights)
-from marc.core.errors import MarcError, Problem
 from marc.scoring.gapfill import gap_fill
-from marc.method.loader import Framework, edition_years
 from marc.scoring.normalise import normalise, treat_outliers
-from marc.method.orientation import orientation_of, reversed_into_parent
 
 INDICATOR_COLUMNS = ["unit", "year", "indicator", "parent", "raw_value", "data_year", "transformed", "score",
                      "imputed", "carried_forward", "group_mean", "gap_filled", "capped", "source", "variable", "measure_unit", "weight"]

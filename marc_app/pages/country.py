@@ -8,13 +8,11 @@ touching the others.  The view (country, edition, reference) lives in the URL.
 import pandas as pd
 import streamlit as st
 
-from marc.reporting import charts, profile, views
-
 from marc.analysis import explain
-
-from marc.data import sources
-from marc.scoring.ranking import rank_text
 from marc.core.errors import MarcError
+from marc.data import sources
+from marc.reporting import charts, profile, views
+from marc.scoring.ranking import rank_text
 from marc_app import lang, state, subnational
 from marc_app.lang import _
 

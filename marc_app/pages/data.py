@@ -3,10 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from marc.data import pull, sources
-
-from marc.reporting import views
 from marc.core.errors import MarcError
+from marc.data import pull, sources
+from marc.reporting import views
 from marc_app import lang, state
 from marc_app.lang import _
 

@@ -8,8 +8,8 @@ import datetime as dt
 
 import streamlit as st
 
-from marc.method import evidence, review
 from marc.core.errors import MarcError
+from marc.method import evidence, review
 from marc_app import auth, lang, state
 from marc_app.lang import _
 

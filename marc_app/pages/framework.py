@@ -8,14 +8,12 @@ import re
 import pandas as pd
 import streamlit as st
 
-from marc.method import evidence, suggest
-
-from marc.reporting import views
 from marc.core.atomic import write_bytes
 from marc.core.errors import MarcError, Problem
+from marc.method import evidence, suggest
 from marc.method.loader import KNOWN_DATASETS
-from marc_app import editing, lang, state
-from marc_app import auth
+from marc.reporting import views
+from marc_app import auth, editing, lang, state
 from marc_app.lang import _
 
 #: every user-facing string of this page, from the translation catalogues (marc/core/locales, keys app_fw_*)

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from builders import add_expert_slot, write_framework
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from builders import add_expert_slot, write_framework
-from marc.method import evidence, expression
 from marc.core import yamlio, yamlmodel
 from marc.core.errors import MarcError
+from marc.method import evidence, expression
 from marc.method.framework import PillarFile
 from marc.method.loader import load_framework
 

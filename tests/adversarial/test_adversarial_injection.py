@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from builders import add_expert_slot, write_framework
-from marc.method import review
+
 from marc.core.errors import MarcError
+from marc.method import review
 from marc.method.evidence import EXPERT_COLUMNS
 from marc.method.loader import load_framework
 

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from builders import add_expert_slot, write_framework
+
 from marc.core.errors import MarcError
 from marc.method.loader import load_framework
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from marc.data import download
 from marc.core.errors import MarcError
+from marc.data import download
 from marc.reporting.outputs import check_out
 
 REPO = Path(__file__).resolve().parents[2]

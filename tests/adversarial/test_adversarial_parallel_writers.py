@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from builders import add_expert_slot, write_framework
 
 ROUNDS = 24

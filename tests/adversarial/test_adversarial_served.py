@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from marc.reporting import access
 from marc.core.errors import MarcError
+from marc.reporting import access
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = REPO / "marc_app" / "pages"

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from marc.data.countries import Unmatched
 from marc.core.errors import MarcError, Problem
+from marc.data.countries import Unmatched
 from marc.data.panel import empty_panel, validate_panel
 
 #: Cell values that mean "no data" in the publishers' tables (WGI "..", SIPRI ". ." and "xxx",

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.data.countries import Unmatched, base_units, iso3_from_codes, iso3_from_names
 from marc.core.errors import MarcError
+from marc.data.countries import Unmatched, base_units, iso3_from_codes, iso3_from_names
 from marc.data.readers.base import ReaderResult, finish, numeric, require
 
 SOURCE = "gcf_open_data"

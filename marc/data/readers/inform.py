@@ -37,8 +37,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.data.countries import iso3_from_codes, iso3_from_names
 from marc.core.errors import MarcError
+from marc.data.countries import iso3_from_codes, iso3_from_names
 from marc.data.readers.base import ReaderResult, finish, numeric, require, sheet_rows
 
 RISK = "inform_risk"

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.data.countries import iso3_from_codes
 from marc.core.errors import MarcError
+from marc.data.countries import iso3_from_codes
 from marc.data.readers.base import ReaderResult, finish, require
 
 NDC = "unfccc_ndc_registry"

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.data.countries import base_units, iso3_from_codes
 from marc.core.errors import MarcError
+from marc.data.countries import base_units, iso3_from_codes
 from marc.data.readers.base import ReaderResult, explicit_zeros, finish, require
 
 SOURCE = "un_peacekeeping_missions"

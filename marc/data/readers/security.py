@@ -26,8 +26,8 @@ from pathlib import Path
 import pandas as pd
 import pycountry
 
-from marc.data.countries import Unmatched, iso3_from_codes
 from marc.core.errors import MarcError
+from marc.data.countries import Unmatched, iso3_from_codes
 from marc.data.readers.base import ReaderResult, finish, numeric, require
 
 POLICE = "unsd_minset_female_police"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.data.countries import iso3_from_names
 from marc.core.errors import MarcError
+from marc.data.countries import iso3_from_names
 from marc.data.readers.base import ReaderResult, finish, long_from_wide, numeric, require, sheet_rows
 
 SOURCE = "sipri_milex"

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from marc.data.countries import base_units, gw_to_iso3
 from marc.core.errors import MarcError
+from marc.data.countries import base_units, gw_to_iso3
 from marc.data.readers.base import ReaderResult, explicit_zeros, finish, numeric, require
 
 SOURCE = "ucdp_prio_acd"
