@@ -132,6 +132,19 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
 
+@contextmanager
+def browser_page(width: int = 1400, height: int = 1000) -> Iterator:
+    """A page in Debian's Chromium (Playwright), closed with its browser on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        try:
+            yield b.new_page(viewport={"width": width, "height": height})
+        finally:
+            b.close()
+
+
 def map_fills(page) -> list[list[str]] | None:
     """Fills of every geoshape path per layer (layer 0 is the grey base)."""
     return page.evaluate(_FILLS)

@@ -29,13 +29,8 @@ def server(real_data, tmp_path_factory):
 
 @pytest.fixture()
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = B.launch(p)
-        pg = b.new_page(viewport={"width": 1400, "height": 1000})
+    with B.browser_page(1400, 1000) as pg:
         yield pg
-        b.close()
 
 
 def svg_texts(page) -> list[str]:

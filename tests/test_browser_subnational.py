@@ -42,13 +42,8 @@ def server(real_data, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = B.launch(p)
-        pg = b.new_page(viewport={"width": 1400, "height": 1100})
+    with B.browser_page(1400, 1100) as pg:
         yield pg
-        b.close()
 
 
 def _wait_any_admin1(page, timeout: float = 400.0) -> None:
