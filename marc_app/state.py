@@ -263,13 +263,7 @@ def _interval_key(year: int) -> tuple[str, str, int]:
     return str(folder), fingerprint(folder), int(year)
 
 
-def _compute_intervals(s: Scored, key: tuple[str, str, int]) -> pd.DataFrame:
-    year = key[2]
-    result = s.snap.intervals_of(year)  # every offered edition's is saved with the snapshot: no Monte Carlo here
-    if result is None:
-        from marc.analysis import uncertainty
-
-        result = uncertainty.from_outcome(s.outcome, panel=_panel(), year=year).summary()
+def _remember(key: tuple[str, str, int], result: pd.DataFrame) -> pd.DataFrame:
     with _LOCK:
         if len(_INTERVALS) > 64:
             _INTERVALS.clear()
@@ -277,19 +271,30 @@ def _compute_intervals(s: Scored, key: tuple[str, str, int]) -> pd.DataFrame:
     return result
 
 
+def _monte_carlo(s: Scored, key: tuple[str, str, int]) -> pd.DataFrame:
+    """The intervals of an edition the snapshot does not hold (not offered): a Monte Carlo run."""
+    from marc.analysis import uncertainty
+
+    return _remember(key, uncertainty.from_outcome(s.outcome, panel=_panel(), year=key[2]).summary())
+
+
 def intervals(year: int) -> pd.DataFrame:
     """Per-unit 5–95% rank and score intervals of the index for an edition (the framework's
-    ``uncertainty:`` settings and seed), computed once per edition and framework (the latest
+    ``uncertainty:`` settings and seed), computed once per edition and framework (every offered
     edition's come with the snapshot)."""
     key = _interval_key(year)
     if key in _INTERVALS:
         return _INTERVALS[key]
+    s = scored()
+    saved = s.snap.intervals_of(year)
+    if saved is not None:
+        return _remember(key, saved)
     running = _RUNNING.get(key)
     if running is not None:
         running.join()
         return _INTERVALS[key]
     with st.spinner(_("app_spinner_intervals")):
-        return _compute_intervals(scored(), key)
+        return _monte_carlo(s, key)
 
 
 def intervals_ready(year: int) -> pd.DataFrame | None:
@@ -299,11 +304,12 @@ def intervals_ready(year: int) -> pd.DataFrame | None:
     if key in _INTERVALS:
         return _INTERVALS[key]
     s = scored()
-    if s.snap.intervals_of(year) is not None:
-        return _compute_intervals(s, key)
+    saved = s.snap.intervals_of(year)
+    if saved is not None:
+        return _remember(key, saved)
     with _LOCK:
         if key not in _RUNNING or not _RUNNING[key].is_alive():
-            t = threading.Thread(target=_compute_intervals, args=(s, key), daemon=True, name=f"marc-intervals-{year}")
+            t = threading.Thread(target=_monte_carlo, args=(s, key), daemon=True, name=f"marc-intervals-{year}")
             _RUNNING[key] = t
             t.start()
     return None
