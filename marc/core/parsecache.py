@@ -88,3 +88,27 @@ def csv_frame(path: Path, parse: Callable[[bytes, list[Problem]], Any], kind: st
     value, found = _get((kind, str(path), digest), build)
     problems.extend(found)
     return value
+
+
+def stored_tables(name: str, columns: dict[str, list[str]]) -> dict[str, Any] | None:
+    """The tables kept under *name* (one per suffix in *columns*, with exactly those columns): this
+    process's if it read them already, else the on-disk store's (:mod:`marc.core.parsestore`); copies
+    the caller owns, or None when any of them is missing."""
+    from marc.core import parsestore
+
+    got = lookup(("tables", name))
+    if got is None:
+        got = {suffix: parsestore.get_frame(name + suffix, cols) for suffix, cols in columns.items()}
+        if any(frame is None for frame in got.values()):
+            return None
+        remember(("tables", name), got)
+    return {suffix: frame.copy() for suffix, frame in got.items()}
+
+
+def keep_tables(name: str, tables: dict[str, Any]) -> None:
+    """Keep *tables* (suffix -> DataFrame) under *name*, for this process and on disk."""
+    from marc.core import parsestore
+
+    for suffix, frame in tables.items():
+        parsestore.put_frame(name + suffix, frame)
+    remember(("tables", name), {suffix: frame.copy() for suffix, frame in tables.items()})

@@ -195,6 +195,17 @@ def _prune(where: Path) -> None:
         total -= st.st_size
 
 
+def table_key(kind: str, module: str, *parts: str) -> str:
+    """The entry name of tables that MARC module *module* parsed and checked from CSV files (*parts*:
+    the files' digests and whatever else the checks depend on), with the country list and the
+    pandas and pyarrow versions that shape the stored table."""
+    import pandas as pd
+    import pyarrow
+
+    return key(kind, code(module), package("pycountry", "databases/iso3166-1.json"),
+               f"pandas {pd.__version__} pyarrow {pyarrow.__version__}", *parts)
+
+
 def get_frame(name: str, columns: list[str]) -> pd.DataFrame | None:
     """The table stored as entry *name* (Arrow IPC), or None when it is absent, unreadable or does not
     have exactly *columns*."""

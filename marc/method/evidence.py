@@ -229,7 +229,7 @@ def with_status(indicators: pd.DataFrame, expert: pd.DataFrame) -> pd.DataFrame:
 def read_expert(root: Path, indicators: list[Indicator], problems: list[Problem]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The combined expert values and every coder's row (see :func:`combine_expert`).
 
-    A clean read is kept in the parse store (:mod:`marc.parsestore`), keyed by the files' bytes and by
+    A clean read is kept in the parse store (:mod:`marc.core.parsestore`), keyed by the files' bytes and by
     what the checks and the combination depend on (each indicator's scale levels and ``combine`` rule,
     this module's code, the country list, pandas and pyarrow), so a new process reads two stored
     tables instead of checking and combining every row again."""
@@ -246,29 +246,18 @@ def read_expert(root: Path, indicators: list[Indicator], problems: list[Problem]
             break
     name = None
     if contents:
-        import pyarrow
-
-        parts = [f"{ind.id} {ind.combine} {sorted(ind.scale or {})}="
-                 f"{parsestore.digest(contents[ind.id]) if ind.id in contents else 'absent'}" for ind in indicators]
-        name = parsestore.key("expert", parsestore.code(__name__), parsestore.package("pycountry", "databases/iso3166-1.json"),
-                              f"pandas {pd.__version__} pyarrow {pyarrow.__version__}", *parts)
-        stored = parsecache.lookup(("expert-set", name))
-        if stored is None:
-            values = parsestore.get_frame(name + "-values", COMBINED_COLUMNS)
-            rows = parsestore.get_frame(name + "-rows", ["indicator", "line", *EXPERT_COLUMNS])
-            if values is not None and rows is not None:
-                stored = values, rows
-                parsecache.remember(("expert-set", name), stored)
+        name = parsestore.table_key("expert", __name__, *(
+            f"{ind.id} {ind.combine} {sorted(ind.scale or {})}="
+            f"{parsestore.digest(contents[ind.id]) if ind.id in contents else 'absent'}" for ind in indicators))
+        stored = parsecache.stored_tables(name, {"-values": COMBINED_COLUMNS, "-rows": ["indicator", "line", *EXPERT_COLUMNS]})
         if stored is not None:
-            return stored[0].copy(), stored[1].copy()  # callers own their frames
+            return stored["-values"], stored["-rows"]
     start = len(problems)
     rows = read_expert_rows(root, indicators, problems, contents)
     values = combine_expert(rows, indicators)
     came_from_contents = all(ind.id in contents or not (root / "expert" / f"{ind.id}.csv").exists() for ind in indicators)
     if name is not None and len(problems) == start and not rows.empty and came_from_contents:  # (no file appeared meanwhile)
-        parsestore.put_frame(name + "-values", values)
-        parsestore.put_frame(name + "-rows", rows)
-        parsecache.remember(("expert-set", name), (values.copy(), rows.copy()))
+        parsecache.keep_tables(name, {"-values": values, "-rows": rows})
     return values, rows
 
 
@@ -292,18 +281,10 @@ def read_custom(root: Path, problems: list[Problem], units: frozenset[str] | Non
         contents = None  # the per-file reader reports the file that cannot be read
     name = None
     if contents is not None and paths:
-        import pyarrow
-
-        name = parsestore.key(kind, parsestore.code(__name__), parsestore.package("pycountry", "databases/iso3166-1.json"),
-                              f"pandas {pd.__version__} pyarrow {pyarrow.__version__}",
-                              *(f"{p.stem}={parsestore.digest(data)}" for p, data in zip(paths, contents)))
-        stored = parsecache.lookup(("custom-set", name))  # this process loaded the same files already
-        if stored is None:
-            stored = parsestore.get_frame(name, columns)
-            if stored is not None:
-                parsecache.remember(("custom-set", name), stored)
+        name = parsestore.table_key(kind, __name__, *(f"{p.stem}={parsestore.digest(data)}" for p, data in zip(paths, contents)))
+        stored = parsecache.stored_tables(name, {"": columns})  # (this process may have loaded the same files already)
         if stored is not None:
-            return stored.copy()  # callers own their frame, as they own pd.concat's
+            return stored[""]
     start = len(problems)
     frames = []
     for k, path in enumerate(paths):  # the bytes the key was made from, never a second read
@@ -315,8 +296,7 @@ def read_custom(root: Path, problems: list[Problem], units: frozenset[str] | Non
         return pd.DataFrame(columns=columns)
     frame = pd.concat(frames, ignore_index=True)
     if name is not None and len(problems) == start and len(frames) == len(paths):
-        parsestore.put_frame(name, frame)
-        parsecache.remember(("custom-set", name), frame.copy())
+        parsecache.keep_tables(name, {"": frame})
     return frame
 
 
